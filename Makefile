@@ -1,0 +1,37 @@
+# A thin wrapper over resources/setup.sh, the CMake presets and ctest.
+#   make demo   set up, build, boot the emulated arm64 host, run the main scenario
+#   make test   set up, build both flavours, run every test (unit + integration)
+STAGE := resources/stage
+
+.PHONY: all setup build build-aarch64 build-native demo test test-native test-aarch64 clean
+
+all: build
+
+setup:
+	@$(STAGE) "setup (packages)" bash resources/setup.sh
+
+build-aarch64:
+	@$(STAGE) "configure aarch64" cmake --preset aarch64 >/dev/null
+	@$(STAGE) "build aarch64" cmake --build --preset aarch64 -j2
+
+build-native:
+	@$(STAGE) "configure native" cmake --preset native >/dev/null
+	@$(STAGE) "build native" cmake --build --preset native -j2
+
+build: build-aarch64 build-native
+
+demo: setup build-aarch64
+	@$(STAGE) "main scenario" tests/integration/run --only host-check
+
+test-native: build-native
+	@$(STAGE) "unit tests (native)" ctest --preset native
+
+test-aarch64: build-aarch64
+	@$(STAGE) "unit tests (qemu-user)" ctest --preset aarch64 -L unit
+	@$(STAGE) "integration" ctest --preset aarch64 -L integration -V
+
+test: setup
+	@$(MAKE) --no-print-directory test-native test-aarch64
+
+clean:
+	rm -rf build
