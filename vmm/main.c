@@ -1,28 +1,64 @@
 // SPDX-License-Identifier: Apache-2.0
 /* nestbox: the command line. */
+#include <dirent.h>
+#include <errno.h>
 #include <getopt.h>
+#include <limits.h>
+#include <signal.h>
 #include <stdbool.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "arch/aarch64/kvm_host.h"
+#include "devices/boot_timer.h"
+#include "vmm/config.h"
 #include "vmm/host_check.h"
 #include "vmm/version.h"
+#include "vmm/vm.h"
+
+#define DEFAULT_BOOT_ARGS "console=ttyS0 reboot=k panic=1"
 
 static void usage(FILE *out)
 {
 	fprintf(out,
-		"usage: nestbox host-check [--json] [--kvm PATH]\n"
+		"usage: nestbox [--config-file FILE] [--no-api] [quick flags] [options]\n"
+		"       nestbox host-check [--json] [--kvm PATH]\n"
 		"       nestbox --help | --version\n"
 		"\n"
-		"commands:\n"
-		"  host-check    print what this host's KVM offers nestbox: plain\n"
-		"                microVMs and guest hypervisors (nested, vEL2)\n"
+		"Boots a microVM (or, with --nested, a guest hypervisor at virtual EL2) and\n"
+		"exits when the guest powers off. The configuration is a Firecracker-style\n"
+		"JSON file (boot-source, machine-config, drives, serial), quick flags, or\n"
+		"both (the flags override the file).\n"
+		"\n"
+		"  --config-file FILE  the VM configuration (JSON)\n"
+		"  --no-api            run from the configuration alone, without the REST\n"
+		"                      API socket (the API server is not part of nestbox yet,\n"
+		"                      so this is the only mode and the flag is optional)\n"
+		"quick flags:\n"
+		"  --kernel PATH       arm64 Image or Image.gz (boot-source.kernel_image_path)\n"
+		"  --initrd PATH       initramfs (boot-source.initrd_path)\n"
+		"  --cmdline ARGS      kernel command line (default \"" DEFAULT_BOOT_ARGS "\")\n"
+		"  --vcpus N           vCPUs (machine-config.vcpu_count, default 1)\n"
+		"  --mem MIB           guest RAM in MiB (machine-config.mem_size_mib, default 128)\n"
+		"  --nested            boot at virtual EL2: a guest hypervisor\n"
+		"  --el2-e2h0          ... without VHE (implies --nested)\n"
+		"  --serial-out FILE   the serial console to FILE instead of stdout\n"
 		"options:\n"
-		"  --json        host-check: print a JSON object instead of a table\n"
-		"  --kvm PATH    the KVM device (default " NB_KVM_DEFAULT_PATH ")\n"
-		"  --help        this text\n"
-		"  --version     the version\n");
+		"  --dump-dtb FILE     write the generated device tree to FILE\n"
+		"  --kvm PATH          the KVM device (default " NB_KVM_DEFAULT_PATH ")\n"
+		"commands:\n"
+		"  host-check          what this host's KVM offers nestbox (see --help there)\n");
+}
+
+static void usage_host_check(FILE *out)
+{
+	fprintf(out, "usage: nestbox host-check [--json] [--kvm PATH]\n"
+		     "  print what this host's KVM offers nestbox: plain microVMs and\n"
+		     "  guest hypervisors (nested, vEL2), with the fix for what is missing\n"
+		     "  --json       a JSON object instead of a table\n"
+		     "  --kvm PATH   the KVM device (default " NB_KVM_DEFAULT_PATH ")\n");
 }
 
 static int cmd_host_check(int argc, char **argv)
@@ -37,7 +73,6 @@ static int cmd_host_check(int argc, char **argv)
 	bool json = false;
 	int c;
 
-	optind = 1;
 	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
 		switch (c) {
 		case 'j':
@@ -47,35 +82,218 @@ static int cmd_host_check(int argc, char **argv)
 			kvm = optarg;
 			break;
 		case 'h':
-			usage(stdout);
+			usage_host_check(stdout);
 			return 0;
 		default:
-			usage(stderr);
+			usage_host_check(stderr);
 			return 1;
 		}
 	}
 	if (optind != argc) {
-		fprintf(stderr, "nestbox: host-check: unexpected argument '%s'\n",
-			argv[optind]);
+		fprintf(stderr, "nestbox: host-check: unexpected argument '%s'\n", argv[optind]);
 		return 1;
 	}
 	return nb_host_check(kvm, json, stdout);
 }
 
+/* A decimal number in [1, UINT32_MAX] for flag @flag, or -1 after an error line. */
+static long long parse_u32(const char *flag, const char *s)
+{
+	char *end;
+	long long v;
+
+	errno = 0;
+	v = strtoll(s, &end, 10);
+	if (errno || end == s || *end || v < 1 || v > UINT32_MAX) {
+		fprintf(stderr, "nestbox: %s: '%s' is not a positive number\n", flag, s);
+		return -1;
+	}
+	return v;
+}
+
+static int replace_str(char **dst, const char *s)
+{
+	char *copy = strdup(s);
+
+	if (!copy)
+		return -ENOMEM;
+	free(*dst);
+	*dst = copy;
+	return 0;
+}
+
+enum {
+	OPT_CONFIG = 256, OPT_NO_API, OPT_KERNEL, OPT_INITRD, OPT_CMDLINE, OPT_VCPUS, OPT_MEM,
+	OPT_NESTED, OPT_E2H0, OPT_SERIAL_OUT, OPT_DUMP_DTB, OPT_KVM, OPT_HELP, OPT_VERSION,
+};
+
+/* Fills @cfg and @opts from the command line; 0, or 1 (the exit status) on error. */
+static int parse_run_args(int argc, char **argv, struct nb_vm_config *cfg, struct nb_vm_opts *opts)
+{
+	static const struct option lopts[] = {
+		{ "config-file", required_argument, NULL, OPT_CONFIG },
+		{ "no-api", no_argument, NULL, OPT_NO_API },
+		{ "kernel", required_argument, NULL, OPT_KERNEL },
+		{ "initrd", required_argument, NULL, OPT_INITRD },
+		{ "cmdline", required_argument, NULL, OPT_CMDLINE },
+		{ "vcpus", required_argument, NULL, OPT_VCPUS },
+		{ "mem", required_argument, NULL, OPT_MEM },
+		{ "nested", no_argument, NULL, OPT_NESTED },
+		{ "el2-e2h0", no_argument, NULL, OPT_E2H0 },
+		{ "serial-out", required_argument, NULL, OPT_SERIAL_OUT },
+		{ "dump-dtb", required_argument, NULL, OPT_DUMP_DTB },
+		{ "kvm", required_argument, NULL, OPT_KVM },
+		{ "help", no_argument, NULL, OPT_HELP },
+		{ "version", no_argument, NULL, OPT_VERSION },
+		{ 0 },
+	};
+	/* Flags apply after the file, whatever their order. */
+	const char *file = NULL, *kernel = NULL, *initrd = NULL, *cmdline = NULL;
+	const char *serial_out = NULL;
+	long long vcpus = 0, mem = 0;
+	bool nested = false, e2h0 = false;
+	char err[512];
+	int c, r = 0;
+
+	while ((c = getopt_long(argc, argv, "", lopts, NULL)) != -1) {
+		switch (c) {
+		case OPT_CONFIG: file = optarg; break;
+		case OPT_NO_API: break;
+		case OPT_KERNEL: kernel = optarg; break;
+		case OPT_INITRD: initrd = optarg; break;
+		case OPT_CMDLINE: cmdline = optarg; break;
+		case OPT_VCPUS:
+			if ((vcpus = parse_u32("--vcpus", optarg)) < 0)
+				return 1;
+			break;
+		case OPT_MEM:
+			if ((mem = parse_u32("--mem", optarg)) < 0)
+				return 1;
+			break;
+		case OPT_NESTED: nested = true; break;
+		case OPT_E2H0: nested = e2h0 = true; break;
+		case OPT_SERIAL_OUT: serial_out = optarg; break;
+		case OPT_DUMP_DTB: opts->dump_dtb = optarg; break;
+		case OPT_KVM: opts->kvm_path = optarg; break;
+		case OPT_HELP: usage(stdout); exit(0);
+		case OPT_VERSION: printf("nestbox %s\n", NB_VERSION); exit(0);
+		default: usage(stderr); return 1;
+		}
+	}
+	if (optind != argc) {
+		fprintf(stderr, "nestbox: unexpected argument '%s' (see --help)\n", argv[optind]);
+		return 1;
+	}
+	if (!file && !kernel) {
+		fprintf(stderr, "nestbox: nothing to boot: give --config-file FILE or --kernel "
+				"PATH (see --help)\n");
+		return 1;
+	}
+	if (file && nb_config_from_file(cfg, file, err, sizeof(err))) {
+		fprintf(stderr, "nestbox: %s\n", err);
+		return 1;
+	}
+	if (kernel) {
+		r |= replace_str(&cfg->boot.kernel_image_path, kernel);
+		cfg->has_boot = true;
+	}
+	if (initrd)
+		r |= replace_str(&cfg->boot.initrd_path, initrd);
+	if (cmdline)
+		r |= replace_str(&cfg->boot.boot_args, cmdline);
+	if (!cfg->boot.boot_args)
+		r |= replace_str(&cfg->boot.boot_args, DEFAULT_BOOT_ARGS);
+	if (serial_out)
+		r |= replace_str(&cfg->serial_output_path, serial_out);
+	if (r) {
+		fprintf(stderr, "nestbox: out of memory\n");
+		return 1;
+	}
+	if (vcpus)
+		cfg->machine.vcpu_count = (uint32_t)vcpus;
+	if (mem)
+		cfg->machine.mem_size_mib = (uint32_t)mem;
+	if (nested)
+		cfg->machine.nested = true;
+	if (e2h0)
+		cfg->machine.el2_e2h0 = true;
+	if (nb_config_validate(cfg, err, sizeof(err))) {
+		fprintf(stderr, "nestbox: %s\n", err);
+		return 1;
+	}
+	return 0;
+}
+
+static int cmd_run(int argc, char **argv, uint64_t start_ns)
+{
+	struct nb_vm_config cfg;
+	struct nb_vm_opts opts = { .start_ns = start_ns, .console_in = STDIN_FILENO };
+	struct nb_vm vm;
+	char err[512];
+	int status;
+
+	nb_config_init(&cfg);
+	if (parse_run_args(argc, argv, &cfg, &opts)) {
+		nb_config_free(&cfg);
+		return 1;
+	}
+	if (nb_vm_create(&vm, &cfg, &opts, err, sizeof(err))) {
+		fprintf(stderr, "nestbox: %s\n", err);
+		nb_vm_destroy(&vm);
+		nb_config_free(&cfg);
+		return 1;
+	}
+	nb_config_free(&cfg);
+	status = nb_vm_run(&vm);
+	nb_vm_destroy(&vm);
+	return status;
+}
+
+/*
+ * NESTBOX_CHECK_FDS=1 (for tests): at exit, every descriptor but 0-2 must be
+ * closed and every thread joined; each leak is a line and exit status 3.
+ */
+static int check_leaks(int status)
+{
+	struct dirent *e;
+	DIR *d;
+	int leaks = 0;
+
+	if (!getenv("NESTBOX_CHECK_FDS"))
+		return status;
+	d = opendir("/proc/self/fd");
+	while (d && (e = readdir(d))) {
+		int fd = atoi(e->d_name);
+		char target[PATH_MAX] = "?", link[64];
+
+		if (e->d_name[0] == '.' || fd <= STDERR_FILENO || fd == dirfd(d))
+			continue;
+		snprintf(link, sizeof(link), "/proc/self/fd/%d", fd);
+		if (readlink(link, target, sizeof(target) - 1) < 0)
+			strcpy(target, "?");
+		fprintf(stderr, "nestbox: leak check: fd %d (%s) still open\n", fd, target);
+		leaks++;
+	}
+	if (d)
+		closedir(d);
+	d = opendir("/proc/self/task");
+	while (d && (e = readdir(d)))
+		if (e->d_name[0] != '.' && atoi(e->d_name) != getpid()) {
+			fprintf(stderr, "nestbox: leak check: thread %s still running\n", e->d_name);
+			leaks++;
+		}
+	if (d)
+		closedir(d);
+	return leaks ? 3 : status;
+}
+
 int main(int argc, char **argv)
 {
+	uint64_t start_ns = nb_monotonic_ns();
+
+	/* The serial port writes to stdout, which may be a closed pipe. */
+	signal(SIGPIPE, SIG_IGN);
 	if (argc >= 2 && strcmp(argv[1], "host-check") == 0)
 		return cmd_host_check(argc - 1, argv + 1);
-	if (argc == 2 && strcmp(argv[1], "--version") == 0) {
-		printf("nestbox %s\n", NB_VERSION);
-		return 0;
-	}
-	if (argc == 2 && strcmp(argv[1], "--help") == 0) {
-		usage(stdout);
-		return 0;
-	}
-	if (argc >= 2)
-		fprintf(stderr, "nestbox: unknown command or option '%s'\n", argv[1]);
-	usage(stderr);
-	return 1;
+	return check_leaks(cmd_run(argc, argv, start_ns));
 }

@@ -1,0 +1,66 @@
+// SPDX-License-Identifier: Apache-2.0
+#include "arch/aarch64/vcpu.h"
+
+#include <errno.h>
+#include <linux/kvm.h>
+#include <stddef.h>
+#include <sys/ioctl.h>
+
+#define CORE_REG(field)                                                                           \
+	(KVM_REG_ARM64 | KVM_REG_SIZE_U64 | KVM_REG_ARM_CORE |                                    \
+	 (offsetof(struct kvm_regs, field) / sizeof(__u32)))
+
+/* MPIDR_EL1: op0 3, op1 0, CRn 0, CRm 0, op2 5. */
+#define REG_MPIDR_EL1 ARM64_SYS_REG(3, 0, 0, 0, 5)
+
+#define PSTATE_DAIF (PSR_D_BIT | PSR_A_BIT | PSR_I_BIT | PSR_F_BIT)
+
+int nb_vcpu_arch_init(int vm_fd, int vcpu_fd, const struct nb_vcpu_features *f)
+{
+	struct kvm_vcpu_init init = { 0 };
+
+	if (ioctl(vm_fd, KVM_ARM_PREFERRED_TARGET, &init) < 0)
+		return -errno;
+	init.features[0] |= 1U << KVM_ARM_VCPU_PSCI_0_2;
+	if (f->powered_off)
+		init.features[0] |= 1U << KVM_ARM_VCPU_POWER_OFF;
+	if (f->el2)
+		init.features[0] |= 1U << KVM_ARM_VCPU_HAS_EL2;
+	if (f->el2 && f->el2_e2h0)
+		init.features[0] |= 1U << KVM_ARM_VCPU_HAS_EL2_E2H0;
+	if (ioctl(vcpu_fd, KVM_ARM_VCPU_INIT, &init) < 0)
+		return -errno;
+	return 0;
+}
+
+int nb_vcpu_get_reg(int vcpu_fd, uint64_t id, uint64_t *val)
+{
+	struct kvm_one_reg reg = { .id = id, .addr = (uintptr_t)val };
+
+	return ioctl(vcpu_fd, KVM_GET_ONE_REG, &reg) < 0 ? -errno : 0;
+}
+
+int nb_vcpu_set_reg(int vcpu_fd, uint64_t id, uint64_t val)
+{
+	struct kvm_one_reg reg = { .id = id, .addr = (uintptr_t)&val };
+
+	return ioctl(vcpu_fd, KVM_SET_ONE_REG, &reg) < 0 ? -errno : 0;
+}
+
+int nb_vcpu_set_boot_regs(int vcpu_fd, uint64_t entry, uint64_t fdt, bool el2)
+{
+	uint64_t pstate = PSTATE_DAIF | (el2 ? PSR_MODE_EL2h : PSR_MODE_EL1h);
+	int r;
+
+	r = nb_vcpu_set_reg(vcpu_fd, CORE_REG(regs.pstate), pstate);
+	if (!r)
+		r = nb_vcpu_set_reg(vcpu_fd, CORE_REG(regs.regs[0]), fdt);
+	if (!r)
+		r = nb_vcpu_set_reg(vcpu_fd, CORE_REG(regs.pc), entry);
+	return r;
+}
+
+int nb_vcpu_get_mpidr(int vcpu_fd, uint64_t *mpidr)
+{
+	return nb_vcpu_get_reg(vcpu_fd, REG_MPIDR_EL1, mpidr);
+}

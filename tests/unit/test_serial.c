@@ -1,0 +1,585 @@
+// SPDX-License-Identifier: Apache-2.0
+#include <check.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <pthread.h>
+#include <signal.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "arch/aarch64/layout.h"
+#include "devices/serial.h"
+
+enum { RBR, IER, IIR, LCR, MCR, LSR, MSR, SCR };
+#define FCR IIR
+#define DLL RBR
+#define DLM IER
+
+/* An interrupt line that records what the device does with it. */
+struct irq_log {
+	int calls;
+	bool level;
+	int fail; /* fail this many calls with -EIO */
+};
+
+static int log_level(void *opaque, uint32_t spi, bool level)
+{
+	struct irq_log *l = opaque;
+
+	ck_assert_uint_eq(spi, NB_SPI_SERIAL);
+	if (l->fail) {
+		l->fail--;
+		return -EIO;
+	}
+	l->calls++;
+	l->level = level;
+	return 0;
+}
+
+static struct nb_serial *new_serial(int out_fd, struct irq_log *l)
+{
+	struct nb_irq irq = { .set_level = log_level, .opaque = l, .spi = NB_SPI_SERIAL };
+	struct nb_serial *s = nb_serial_new(out_fd, irq);
+
+	ck_assert_ptr_nonnull(s);
+	return s;
+}
+
+static uint8_t rd(struct nb_serial *s, uint64_t off)
+{
+	uint8_t b = 0xee;
+
+	nb_serial_mmio_ops.read(s, off, &b, 1);
+	return b;
+}
+
+static void wr(struct nb_serial *s, uint64_t off, uint8_t v)
+{
+	nb_serial_mmio_ops.write(s, off, &v, 1);
+}
+
+static void put(struct nb_serial *s, const char *str)
+{
+	while (*str)
+		wr(s, RBR, (uint8_t)*str++);
+}
+
+/* A pipe whose read end does not block. */
+static void open_pipe(int fds[2])
+{
+	ck_assert_int_eq(pipe(fds), 0);
+	ck_assert_int_eq(fcntl(fds[0], F_SETFL, O_NONBLOCK), 0);
+}
+
+static ssize_t drain(int fd, char *buf, size_t len)
+{
+	ssize_t n = read(fd, buf, len);
+
+	return n < 0 && errno == EAGAIN ? 0 : n;
+}
+
+START_TEST(test_thr_output_lands_in_pipe)
+{
+	struct irq_log l = { 0 };
+	struct nb_serial *s;
+	int fds[2];
+	char buf[16];
+
+	open_pipe(fds);
+	s = new_serial(fds[1], &l);
+	ck_assert_uint_eq(rd(s, LSR), 0x60); /* THRE | TEMT */
+	put(s, "hi\n");
+	ck_assert_uint_eq(rd(s, LSR), 0x60);
+	ck_assert_int_eq(drain(fds[0], buf, sizeof(buf)), 3);
+	ck_assert_mem_eq(buf, "hi\n", 3);
+	ck_assert_int_eq(l.calls, 0);
+	nb_serial_free(s);
+
+	/* No output fd: bytes vanish. */
+	s = new_serial(-1, &l);
+	put(s, "lost");
+	ck_assert_uint_eq(rd(s, LSR), 0x60);
+	nb_serial_free(s);
+	nb_serial_free(NULL);
+	close(fds[0]);
+	close(fds[1]);
+}
+END_TEST
+
+START_TEST(test_output_errors_are_ignored)
+{
+	struct irq_log l = { 0 };
+	struct nb_serial *s;
+	void (*old)(int) = signal(SIGPIPE, SIG_IGN);
+	int fds[2];
+	char c = 'x';
+	char buf[16];
+
+	/* EAGAIN: a full non-blocking pipe. */
+	open_pipe(fds);
+	ck_assert_int_eq(fcntl(fds[1], F_SETFL, O_NONBLOCK), 0);
+	while (write(fds[1], &c, 1) == 1)
+		;
+	ck_assert_int_eq(errno, EAGAIN);
+	s = new_serial(fds[1], &l);
+	put(s, "dropped");
+	ck_assert_uint_eq(rd(s, LSR), 0x60);
+	/* Room again: output resumes. */
+	while (drain(fds[0], buf, sizeof(buf)) > 0)
+		;
+	put(s, "ok");
+	ck_assert_int_eq(drain(fds[0], buf, sizeof(buf)), 2);
+	ck_assert_mem_eq(buf, "ok", 2);
+
+	/* EPIPE: nobody reads any more. */
+	close(fds[0]);
+	put(s, "gone");
+	wr(s, SCR, 0x5a);
+	ck_assert_uint_eq(rd(s, SCR), 0x5a);
+	nb_serial_free(s);
+	close(fds[1]);
+	signal(SIGPIPE, old);
+}
+END_TEST
+
+static volatile sig_atomic_t signals_seen;
+
+static void on_usr1(int sig)
+{
+	(void)sig;
+	signals_seen++;
+}
+
+struct drainer {
+	int rfd;
+	pthread_t writer;
+	char last;
+};
+
+/* Interrupts the writer blocked on a full pipe, then reads to EOF. */
+static void *drain_later(void *arg)
+{
+	struct drainer *d = arg;
+	char buf[4096];
+	ssize_t n;
+
+	usleep(100 * 1000);
+	pthread_kill(d->writer, SIGUSR1);
+	usleep(100 * 1000);
+	while ((n = read(d->rfd, buf, sizeof(buf))) != 0) {
+		if (n > 0)
+			d->last = buf[n - 1];
+	}
+	return NULL;
+}
+
+START_TEST(test_output_retries_on_eintr)
+{
+	struct sigaction sa = { .sa_handler = on_usr1 }, old;
+	struct irq_log l = { 0 };
+	struct drainer d = { .writer = pthread_self() };
+	struct nb_serial *s;
+	pthread_t thread;
+	int fds[2];
+	char c = 'a';
+
+	sigemptyset(&sa.sa_mask);
+	ck_assert_int_eq(sigaction(SIGUSR1, &sa, &old), 0); /* no SA_RESTART */
+	ck_assert_int_eq(pipe(fds), 0);
+	ck_assert_int_eq(fcntl(fds[1], F_SETFL, O_NONBLOCK), 0);
+	while (write(fds[1], &c, 1) == 1)
+		;
+	ck_assert_int_eq(fcntl(fds[1], F_SETFL, 0), 0);
+	d.rfd = fds[0];
+	s = new_serial(fds[1], &l);
+	ck_assert_int_eq(pthread_create(&thread, NULL, drain_later, &d), 0);
+	wr(s, RBR, 'Z'); /* blocks, is interrupted, retries */
+	close(fds[1]);
+	ck_assert_int_eq(pthread_join(thread, NULL), 0);
+	ck_assert_int_eq(signals_seen, 1);
+	ck_assert_int_eq(d.last, 'Z');
+	nb_serial_free(s);
+	close(fds[0]);
+	sigaction(SIGUSR1, &old, NULL);
+}
+END_TEST
+
+START_TEST(test_rx_fifo_and_interrupt)
+{
+	struct irq_log l = { 0 };
+	struct nb_serial *s = new_serial(-1, &l);
+
+	ck_assert_uint_eq(rd(s, IIR), 0x01);
+	/* Data without RDI enabled: DR, no interrupt. */
+	ck_assert_uint_eq(nb_serial_input(s, (const uint8_t *)"ab", 2), 2);
+	ck_assert_uint_eq(rd(s, LSR), 0x61);
+	ck_assert_uint_eq(rd(s, IIR), 0x01);
+	ck_assert_int_eq(l.calls, 0);
+	/* Enabling RDI raises the line at once. */
+	wr(s, IER, 0x01);
+	ck_assert_int_eq(l.calls, 1);
+	ck_assert(l.level);
+	ck_assert_uint_eq(rd(s, IIR), 0x04);
+	ck_assert_uint_eq(rd(s, RBR), 'a');
+	ck_assert(l.level);
+	ck_assert_uint_eq(rd(s, RBR), 'b');
+	ck_assert(!l.level);
+	ck_assert_int_eq(l.calls, 2);
+	ck_assert_uint_eq(rd(s, LSR), 0x60);
+	ck_assert_uint_eq(rd(s, IIR), 0x01);
+	ck_assert_uint_eq(rd(s, RBR), 0); /* empty FIFO */
+	/* More input raises it again; only level changes reach the line. */
+	ck_assert_uint_eq(nb_serial_input(s, (const uint8_t *)"c", 1), 1);
+	ck_assert_uint_eq(nb_serial_input(s, (const uint8_t *)"d", 1), 1);
+	ck_assert_int_eq(l.calls, 3);
+	ck_assert(l.level);
+	wr(s, IER, 0);
+	ck_assert(!l.level);
+	ck_assert_int_eq(l.calls, 4);
+	ck_assert_uint_eq(nb_serial_input(s, NULL, 0), 0);
+	nb_serial_free(s);
+}
+END_TEST
+
+START_TEST(test_thri_and_iir_priority)
+{
+	struct irq_log l = { 0 };
+	struct nb_serial *s = new_serial(-1, &l);
+
+	/* Enabling THRI with THR empty interrupts at once; reading IIR acks it. */
+	wr(s, IER, 0x02);
+	ck_assert(l.level);
+	ck_assert_uint_eq(rd(s, IIR), 0x02);
+	ck_assert(!l.level);
+	ck_assert_uint_eq(rd(s, IIR), 0x01);
+	/* A THR write empties at once: THRE interrupts again. */
+	put(s, "x");
+	ck_assert(l.level);
+	/* Re-enabling THRI re-arms it (Linux's THRE re-assert test). */
+	ck_assert_uint_eq(rd(s, IIR), 0x02);
+	wr(s, IER, 0x02);
+	ck_assert_uint_eq(rd(s, IIR), 0x01);
+	wr(s, IER, 0x00);
+	wr(s, IER, 0x02);
+	ck_assert_uint_eq(rd(s, IIR), 0x02);
+
+	/* Received data outranks THRE, which is not acked meanwhile. */
+	put(s, "y");
+	wr(s, IER, 0x03);
+	nb_serial_input(s, (const uint8_t *)"r", 1);
+	ck_assert_uint_eq(rd(s, IIR), 0x04);
+	ck_assert_uint_eq(rd(s, IIR), 0x04);
+	ck_assert_uint_eq(rd(s, RBR), 'r');
+	ck_assert(l.level);
+	ck_assert_uint_eq(rd(s, IIR), 0x02);
+	ck_assert_uint_eq(rd(s, IIR), 0x01);
+	ck_assert(!l.level);
+
+	/* Disabling THRI drops a pending THRE interrupt. */
+	put(s, "z");
+	ck_assert(l.level);
+	wr(s, IER, 0x01);
+	ck_assert(!l.level);
+	ck_assert_uint_eq(rd(s, IIR), 0x01);
+	nb_serial_free(s);
+}
+END_TEST
+
+START_TEST(test_line_and_modem_status_interrupts)
+{
+	struct irq_log l = { 0 };
+	struct nb_serial *s = new_serial(-1, &l);
+
+	/* Overrun (loopback only) is the top priority, cleared by reading LSR. */
+	wr(s, MCR, 0x10);
+	ck_assert_uint_eq(rd(s, MSR), 0x0b); /* DCD, DSR, CTS fell */
+	for (int i = 0; i <= NB_SERIAL_RX_FIFO_SIZE; i++)
+		wr(s, RBR, (uint8_t)i);
+	wr(s, IER, 0x0f);
+	ck_assert(l.level);
+	ck_assert_uint_eq(rd(s, IIR), 0x06);
+	ck_assert_uint_eq(rd(s, LSR), 0x63); /* DR, OE, THRE, TEMT */
+	ck_assert_uint_eq(rd(s, LSR), 0x61);
+	ck_assert_uint_eq(rd(s, IIR), 0x04);
+	for (int i = 0; i < NB_SERIAL_RX_FIFO_SIZE; i++)
+		ck_assert_uint_eq(rd(s, RBR), (uint8_t)i);
+	ck_assert_uint_eq(rd(s, IIR), 0x02);
+	ck_assert_uint_eq(rd(s, IIR), 0x01);
+	ck_assert(!l.level);
+
+	/* Modem lines follow MCR in loopback; a change interrupts if MSI. */
+	wr(s, MCR, 0x10 | 0x01 | 0x04); /* DTR -> DSR, OUT1 -> RI */
+	ck_assert(l.level);
+	ck_assert_uint_eq(rd(s, IIR), 0x00);
+	ck_assert_uint_eq(rd(s, MSR), 0x62); /* DSR, RI, delta DSR */
+	ck_assert(!l.level);
+	ck_assert_uint_eq(rd(s, IIR), 0x01);
+	wr(s, MCR, 0x10 | 0x02 | 0x08); /* RTS -> CTS, OUT2 -> DCD */
+	ck_assert_uint_eq(rd(s, MSR), 0x9f); /* CTS, DCD; every delta, RI trailing edge */
+	ck_assert_uint_eq(rd(s, MSR), 0x90);
+	/* Leaving loopback: DCD, DSR, CTS asserted. */
+	wr(s, MCR, 0x00);
+	ck_assert_uint_eq(rd(s, MSR), 0xb2);
+	ck_assert_uint_eq(rd(s, MSR), 0xb0);
+	ck_assert_uint_eq(rd(s, MCR), 0x00);
+	wr(s, MCR, 0xff);
+	ck_assert_uint_eq(rd(s, MCR), 0x1f);
+	nb_serial_free(s);
+}
+END_TEST
+
+START_TEST(test_dlab_divisor_latch)
+{
+	struct irq_log l = { 0 };
+	struct nb_serial *s;
+	int fds[2];
+	char buf[4];
+
+	open_pipe(fds);
+	s = new_serial(fds[1], &l);
+	wr(s, IER, 0x05);
+	nb_serial_input(s, (const uint8_t *)"q", 1);
+	wr(s, LCR, 0x83);
+	ck_assert_uint_eq(rd(s, DLL), 12); /* 9600 baud at reset */
+	ck_assert_uint_eq(rd(s, DLM), 0);
+	wr(s, DLL, 0x34);
+	wr(s, DLM, 0x12);
+	ck_assert_uint_eq(rd(s, DLL), 0x34);
+	ck_assert_uint_eq(rd(s, DLM), 0x12);
+	ck_assert_uint_eq(rd(s, LCR), 0x83);
+	wr(s, LCR, 0x03);
+	/* The latch hid THR/RBR and IER, which kept their contents. */
+	ck_assert_uint_eq(rd(s, IER), 0x05);
+	ck_assert_uint_eq(rd(s, RBR), 'q');
+	ck_assert_int_eq(drain(fds[0], buf, sizeof(buf)), 0);
+	wr(s, LCR, 0x80);
+	ck_assert_uint_eq(rd(s, DLL), 0x34);
+	ck_assert_uint_eq(rd(s, DLM), 0x12);
+	nb_serial_free(s);
+	close(fds[0]);
+	close(fds[1]);
+}
+END_TEST
+
+START_TEST(test_loopback)
+{
+	struct irq_log l = { 0 };
+	struct nb_serial *s;
+	int fds[2];
+	char buf[4];
+
+	open_pipe(fds);
+	s = new_serial(fds[1], &l);
+	wr(s, MCR, 0x10);
+	put(s, "lo");
+	ck_assert_int_eq(drain(fds[0], buf, sizeof(buf)), 0);
+	ck_assert_uint_eq(rd(s, LSR) & 0x01, 0x01);
+	ck_assert_uint_eq(rd(s, RBR), 'l');
+	ck_assert_uint_eq(rd(s, RBR), 'o');
+	ck_assert_uint_eq(rd(s, LSR) & 0x01, 0);
+	/* The input side is disconnected meanwhile. */
+	ck_assert_uint_eq(nb_serial_rx_space(s), 0);
+	ck_assert_uint_eq(nb_serial_input(s, (const uint8_t *)"in", 2), 0);
+	ck_assert_uint_eq(rd(s, LSR) & 0x01, 0);
+	wr(s, MCR, 0x03);
+	ck_assert_uint_eq(nb_serial_rx_space(s), NB_SERIAL_RX_FIFO_SIZE);
+	put(s, "out");
+	ck_assert_int_eq(drain(fds[0], buf, sizeof(buf)), 3);
+	ck_assert_mem_eq(buf, "out", 3);
+	nb_serial_free(s);
+	close(fds[0]);
+	close(fds[1]);
+}
+END_TEST
+
+START_TEST(test_fifo_overflow_and_control)
+{
+	struct irq_log l = { 0 };
+	struct nb_serial *s = new_serial(-1, &l);
+	uint8_t in[100];
+
+	for (size_t i = 0; i < sizeof(in); i++)
+		in[i] = (uint8_t)i;
+	ck_assert_uint_eq(nb_serial_rx_space(s), NB_SERIAL_RX_FIFO_SIZE);
+	ck_assert_uint_eq(nb_serial_input(s, in, sizeof(in)), NB_SERIAL_RX_FIFO_SIZE);
+	ck_assert_uint_eq(nb_serial_rx_space(s), 0);
+	ck_assert_uint_eq(nb_serial_input(s, in, 1), 0);
+	ck_assert_uint_eq(rd(s, LSR), 0x61); /* accepted bytes never overrun */
+	ck_assert_uint_eq(rd(s, RBR), 0);
+	ck_assert_uint_eq(nb_serial_input(s, in + 64, 2), 1);
+	for (int i = 1; i <= NB_SERIAL_RX_FIFO_SIZE; i++)
+		ck_assert_uint_eq(rd(s, RBR), (uint8_t)i);
+	ck_assert_uint_eq(rd(s, LSR), 0x60);
+
+	/* FCR: enabling shows in IIR and resets the FIFO... */
+	ck_assert_uint_eq(rd(s, IIR), 0x01);
+	nb_serial_input(s, in, 4);
+	wr(s, FCR, 0x01);
+	ck_assert_uint_eq(rd(s, IIR), 0xc1);
+	ck_assert_uint_eq(rd(s, LSR), 0x60);
+	/* ...as does CLEAR_RCVR with ENABLE... */
+	nb_serial_input(s, in, 4);
+	wr(s, FCR, 0x01);
+	ck_assert_uint_eq(rd(s, LSR), 0x61);
+	wr(s, FCR, 0x07);
+	ck_assert_uint_eq(rd(s, LSR), 0x60);
+	/* ...and disabling; without ENABLE the other bits do nothing. */
+	nb_serial_input(s, in, 4);
+	wr(s, FCR, 0x00);
+	ck_assert_uint_eq(rd(s, IIR), 0x01);
+	ck_assert_uint_eq(rd(s, LSR), 0x60);
+	nb_serial_input(s, in, 4);
+	wr(s, FCR, 0x02);
+	ck_assert_uint_eq(rd(s, LSR), 0x61);
+	nb_serial_free(s);
+}
+END_TEST
+
+START_TEST(test_garbage_accesses_are_harmless)
+{
+	static const uint64_t offsets[] = { 8, 9, 0xff, 0xfff, 0x1000, UINT64_MAX };
+	static const uint32_t lens[] = { 2, 4, 8 };
+	struct irq_log l = { 0 };
+	struct nb_serial *s;
+	struct nb_mmio_bus bus;
+	uint8_t buf[8];
+	int fds[2];
+
+	open_pipe(fds);
+	s = new_serial(fds[1], &l);
+	wr(s, SCR, 0x42);
+	for (size_t i = 0; i < sizeof(offsets) / sizeof(offsets[0]); i++) {
+		ck_assert_uint_eq(rd(s, offsets[i]), 0);
+		wr(s, offsets[i], 0xff);
+	}
+	/* Only byte accesses are decoded. */
+	for (size_t i = 0; i < sizeof(lens) / sizeof(lens[0]); i++) {
+		for (uint64_t off = 0; off < 8; off++) {
+			memset(buf, 0xff, sizeof(buf));
+			nb_serial_mmio_ops.write(s, off, buf, lens[i]);
+			nb_serial_mmio_ops.read(s, off, buf, lens[i]);
+			for (uint32_t j = 0; j < lens[i]; j++)
+				ck_assert_uint_eq(buf[j], 0);
+		}
+	}
+	/* LSR and MSR ignore writes; IER keeps its four bits. */
+	wr(s, LSR, 0x00);
+	wr(s, MSR, 0x00);
+	ck_assert_uint_eq(rd(s, LSR), 0x60);
+	ck_assert_uint_eq(rd(s, MSR), 0xb0);
+	wr(s, IER, 0xf0);
+	ck_assert_uint_eq(rd(s, IER), 0x00);
+	ck_assert_uint_eq(rd(s, SCR), 0x42);
+	ck_assert_uint_eq(rd(s, LCR), 0x00);
+	ck_assert_uint_eq(rd(s, MCR), 0x00);
+	ck_assert_int_eq(l.calls, 0);
+	ck_assert_int_eq(drain(fds[0], (char *)buf, sizeof(buf)), 0);
+
+	/* Through the bus, in its 4 KiB slot. */
+	nb_mmio_bus_init(&bus);
+	ck_assert_int_eq(nb_mmio_bus_add(&bus, NB_SERIAL_BASE, NB_MMIO_SLOT_SIZE,
+					 &nb_serial_mmio_ops, s), 0);
+	buf[0] = '!';
+	ck_assert_int_eq(nb_mmio_bus_access(&bus, NB_SERIAL_BASE, buf, 1, true), 0);
+	ck_assert_int_eq(nb_mmio_bus_access(&bus, NB_SERIAL_BASE + 0xffc, buf, 4, true), 0);
+	ck_assert_int_eq(nb_mmio_bus_access(&bus, NB_SERIAL_BASE + 5, buf, 1, false), 0);
+	ck_assert_uint_eq(buf[0], 0x60);
+	ck_assert_int_eq(drain(fds[0], (char *)buf, sizeof(buf)), 1);
+	ck_assert_uint_eq(buf[0], '!');
+	nb_mmio_bus_destroy(&bus);
+	nb_serial_free(s);
+	close(fds[0]);
+	close(fds[1]);
+}
+END_TEST
+
+START_TEST(test_failed_irq_update_is_retried)
+{
+	struct irq_log l = { .fail = 1 };
+	struct nb_serial *s = new_serial(-1, &l);
+
+	wr(s, IER, 0x01);
+	ck_assert_uint_eq(nb_serial_input(s, (const uint8_t *)"a", 1), 1);
+	ck_assert_int_eq(l.calls, 0);
+	ck_assert_int_eq(l.fail, 0);
+	ck_assert_uint_eq(rd(s, SCR), 0);
+	ck_assert_int_eq(l.calls, 1);
+	ck_assert(l.level);
+	nb_serial_free(s);
+}
+END_TEST
+
+/* The probe sequence of Linux's 8250 autoconfig() and startup, in short. */
+START_TEST(test_linux_8250_probe)
+{
+	struct irq_log l = { 0 };
+	struct nb_serial *s = new_serial(-1, &l);
+	uint8_t save, lsr, iir, iir1;
+
+	save = rd(s, IER);
+	wr(s, IER, 0);
+	ck_assert_uint_eq(rd(s, IER) & 0x0f, 0);
+	wr(s, IER, 0x0f);
+	ck_assert_uint_eq(rd(s, IER) & 0x0f, 0x0f);
+	wr(s, IER, save);
+
+	save = rd(s, MCR);
+	wr(s, MCR, 0x10 | 0x0a);
+	ck_assert_uint_eq(rd(s, MSR) & 0xf0, 0x90);
+	wr(s, MCR, save);
+
+	wr(s, LCR, 0);
+	wr(s, FCR, 0x01);
+	ck_assert_uint_eq(rd(s, IIR) >> 6, 3); /* a 16550A */
+	wr(s, LCR, 0x80);
+	ck_assert_uint_ne(rd(s, IIR), 0); /* no EFR: not a 16650 */
+	wr(s, LCR, 0xbf);
+	ck_assert_uint_ne(rd(s, IIR), 0);
+	wr(s, LCR, 0);
+	wr(s, FCR, 0x01 | 0x20);
+	ck_assert_uint_eq(rd(s, IIR) >> 5, 6); /* not a 16750 */
+	wr(s, IER, 0x40);
+	ck_assert_uint_eq(rd(s, IER) & 0x40, 0); /* not an XScale */
+	wr(s, IER, 0);
+
+	/* Startup: THRE must interrupt when enabled and re-assert. */
+	wr(s, IER, 0x02);
+	lsr = rd(s, LSR);
+	iir1 = rd(s, IIR);
+	wr(s, IER, 0);
+	wr(s, IER, 0x02);
+	iir = rd(s, IIR);
+	wr(s, IER, 0);
+	ck_assert(!((lsr & 0x40) && (iir1 & 0x01)));
+	ck_assert(!(!(iir1 & 0x01) && (iir & 0x01)));
+	ck_assert(!l.level);
+	nb_serial_free(s);
+}
+END_TEST
+
+int main(void)
+{
+	Suite *s = suite_create("serial");
+	TCase *tc = tcase_create("16550a");
+	SRunner *sr;
+	int failed;
+
+	tcase_add_test(tc, test_thr_output_lands_in_pipe);
+	tcase_add_test(tc, test_output_errors_are_ignored);
+	tcase_add_test(tc, test_output_retries_on_eintr);
+	tcase_add_test(tc, test_rx_fifo_and_interrupt);
+	tcase_add_test(tc, test_thri_and_iir_priority);
+	tcase_add_test(tc, test_line_and_modem_status_interrupts);
+	tcase_add_test(tc, test_dlab_divisor_latch);
+	tcase_add_test(tc, test_loopback);
+	tcase_add_test(tc, test_fifo_overflow_and_control);
+	tcase_add_test(tc, test_garbage_accesses_are_harmless);
+	tcase_add_test(tc, test_failed_irq_update_is_retried);
+	tcase_add_test(tc, test_linux_8250_probe);
+	suite_add_tcase(s, tc);
+	sr = srunner_create(s);
+	srunner_run_all(sr, CK_NORMAL);
+	failed = srunner_ntests_failed(sr);
+	srunner_free(sr);
+	return failed ? 1 : 0;
+}

@@ -1,0 +1,188 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * The VM configuration model: what to boot and with which machine and
+ * drives. The config file, the CLI quick flags and the REST API all fill a
+ * struct nb_vm_config, and every rule is checked here, once:
+ *
+ *   - the JSON parsers check types, unknown fields and each section's own
+ *     rules (a field's range, a drive id's characters, ...);
+ *   - nb_config_validate() checks the whole struct again, whoever filled it,
+ *     plus the cross-section rules (a boot source is present, drive ids are
+ *     unique, at most one root device). Call it before building a VM.
+ *
+ * The JSON shape is Firecracker's config file:
+ *
+ *   { "boot-source": { "kernel_image_path", "initrd_path", "boot_args" },
+ *     "machine-config": { "vcpu_count", "mem_size_mib", "smt",
+ *                         "track_dirty_pages", "huge_pages": "None" | "2M",
+ *                         "nested", "el2_e2h0" },
+ *     "drives": [ { "drive_id", "path_on_host", "is_root_device",
+ *                   "is_read_only", "partuuid",
+ *                   "cache_type": "Unsafe" | "Writeback",
+ *                   "io_engine": "Sync" | "Async" } ],
+ *     "serial": { "output_path" } }
+ *
+ * "nested" (the guest runs at virtual EL2) and "el2_e2h0" (... without VHE)
+ * are nestbox's own. JSON types are strict: integers must be JSON integers,
+ * booleans JSON booleans; null is accepted only for optional strings and
+ * means "not given". Firecracker's other sections are refused as "not
+ * supported yet", any other unknown field as "unknown field".
+ *
+ * Errors: functions return 0 or a negative errno (-EINVAL for bad input,
+ * -ENOMEM, or the file's errno) and write one line into @err (@errlen bytes,
+ * always NUL-terminated and truncated if need be; @err may be NULL when
+ * @errlen is 0). The line starts with the path of the offending field, e.g.
+ * "machine-config.vcpu_count: must be an integer" or
+ * "drives[1].drive_id: \"rootfs\" is already used by drives[0]".
+ *
+ * Ownership: every string in these structs is heap-allocated and owned by
+ * the struct; nb_config_free() (or nb_boot_source_free(), nb_drive_free())
+ * releases it. A struct the CLI fills by hand must follow the same rule
+ * (strdup() its strings).
+ *
+ * Limitation: json-c keeps the last of duplicated object keys, so
+ * {"vcpu_count": 1, "vcpu_count": 2} reads as 2.
+ */
+#ifndef NB_VMM_CONFIG_H
+#define NB_VMM_CONFIG_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+struct json_object;
+
+#define NB_MAX_VCPUS 32
+#define NB_MIN_MEM_MIB 16
+#define NB_MAX_MEM_MIB (1024u * 1024u) /* 1 TiB */
+#define NB_DEFAULT_VCPUS 1
+#define NB_DEFAULT_MEM_MIB 128
+#define NB_MAX_DRIVES 16
+#define NB_MAX_DRIVE_ID_LEN 64
+#define NB_MAX_PARTUUID_LEN 36
+#define NB_MAX_BOOT_ARGS_LEN 2047 /* arm64 COMMAND_LINE_SIZE less the NUL */
+#define NB_CONFIG_MAX_FILE_SIZE (1024 * 1024)
+
+enum nb_huge_pages {
+	NB_HUGE_PAGES_NONE, /* "None" (default) */
+	NB_HUGE_PAGES_2M,   /* "2M": guest memory from 2 MiB hugetlbfs pages */
+};
+
+enum nb_cache_type {
+	NB_CACHE_UNSAFE,    /* "Unsafe" (default): flush requests are ignored */
+	NB_CACHE_WRITEBACK, /* "Writeback": flush requests reach the disk */
+};
+
+enum nb_io_engine {
+	NB_IO_SYNC,  /* "Sync" (default): blocking I/O */
+	NB_IO_ASYNC, /* "Async": io_uring */
+};
+
+struct nb_boot_source {
+	char *kernel_image_path; /* required */
+	char *initrd_path;	 /* NULL: none */
+	char *boot_args;	 /* NULL: the VMM's default command line */
+};
+
+struct nb_machine_config {
+	uint32_t vcpu_count;   /* 1..NB_MAX_VCPUS */
+	uint32_t mem_size_mib; /* NB_MIN_MEM_MIB..NB_MAX_MEM_MIB */
+	bool smt;	       /* must be false on arm64 */
+	bool track_dirty_pages;
+	enum nb_huge_pages huge_pages; /* 2M: mem_size_mib must be even */
+	bool nested;		       /* vCPUs boot at virtual EL2 */
+	bool el2_e2h0;		       /* ... without VHE; requires nested */
+};
+
+struct nb_drive {
+	char *drive_id;	     /* [A-Za-z0-9_]{1,64}, unique */
+	char *path_on_host;  /* required */
+	char *partuuid;	     /* NULL: none; else hex digits and '-' */
+	bool is_root_device; /* at most one drive */
+	bool is_read_only;
+	enum nb_cache_type cache_type;
+	enum nb_io_engine io_engine;
+};
+
+struct nb_vm_config {
+	struct nb_boot_source boot;
+	bool has_boot; /* boot was set (required to boot) */
+	struct nb_machine_config machine;
+	bool has_machine; /* machine was set, else the defaults */
+	struct nb_drive drives[NB_MAX_DRIVES];
+	unsigned int nr_drives;
+	char *serial_output_path; /* NULL: the serial console goes to stdout */
+};
+
+/*
+ * Empties @c: no boot source, no drives, serial to stdout, and the default
+ * machine (NB_DEFAULT_VCPUS vCPU, NB_DEFAULT_MEM_MIB MiB, everything else
+ * off) with has_machine false. @c must not hold allocations.
+ */
+void nb_config_init(struct nb_vm_config *c);
+
+/*
+ * Frees everything @c holds and leaves it as nb_config_init() does. Safe on
+ * a partially filled config and when called twice.
+ */
+void nb_config_free(struct nb_vm_config *c);
+
+/* Free the strings of one section and zero it; safe to call twice. */
+void nb_boot_source_free(struct nb_boot_source *b);
+void nb_drive_free(struct nb_drive *d);
+
+/*
+ * Section parsers, shared with the REST API (PUT /boot-source,
+ * /machine-config, /drives/{id}). Each takes the JSON object of that section
+ * and checks its types, unknown fields and the section's own rules; missing
+ * optional fields get their defaults (so a parse replaces the whole
+ * section). Errors name the field prefixed by the section: "boot-source.",
+ * "machine-config.", "drives." (the file parser says "drives[N].").
+ *
+ * The target must be zeroed or hold a previous result: on success its old
+ * strings are freed and it holds the new section; on error it is unchanged.
+ */
+int nb_config_parse_boot_source(struct nb_boot_source *b, struct json_object *o, char *err,
+				size_t errlen);
+int nb_config_parse_machine(struct nb_machine_config *m, struct json_object *o, char *err,
+			    size_t errlen);
+int nb_config_parse_drive(struct nb_drive *d, struct json_object *o, char *err, size_t errlen);
+
+/*
+ * Adds the drive @d to @c, taking its strings (@d is zeroed) on success; on
+ * error @c and @d are unchanged. A drive whose id is already in @c replaces
+ * that drive when @replace (the REST API's PUT /drives/{id}), else is an
+ * error (the config file). Also checks @d's own rules and refuses a 17th
+ * drive and a second root device. Errors name the drive by the index it
+ * would take: "drives[2].is_root_device: drives[0] is already the root
+ * device".
+ */
+int nb_config_add_drive(struct nb_vm_config *c, struct nb_drive *d, bool replace, char *err,
+			size_t errlen);
+
+/*
+ * Parses a whole config file's text (NUL-terminated). @c must have been
+ * initialized: on success its old content is freed and it holds the new
+ * config; on error it is unchanged. Syntax errors say where:
+ * "JSON syntax error at line 3, column 7: unexpected character". A missing
+ * "boot-source" is not an error here but in nb_config_validate(), so that CLI
+ * flags can complete a file.
+ */
+int nb_config_from_json(struct nb_vm_config *c, const char *text, char *err, size_t errlen);
+
+/*
+ * Reads and parses the config file @path (at most NB_CONFIG_MAX_FILE_SIZE
+ * bytes); as nb_config_from_json(), with every error prefixed by
+ * "config file PATH: ", e.g. "config file /x.json: No such file or
+ * directory" (-ENOENT).
+ */
+int nb_config_from_file(struct nb_vm_config *c, const char *path, char *err, size_t errlen);
+
+/*
+ * Checks every rule on @c, however it was filled: each section's own rules
+ * again, then that a boot source is present, at most NB_MAX_DRIVES drives,
+ * drive ids unique and at most one root device. 0 or -EINVAL.
+ */
+int nb_config_validate(const struct nb_vm_config *c, char *err, size_t errlen);
+
+#endif
