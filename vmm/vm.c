@@ -262,9 +262,16 @@ int nb_vm_create(struct nb_vm *vm, const struct nb_vm_config *cfg, const struct 
 	vm->gic_fd = nb_gic_create(vm->vm_fd, vm->nr_vcpus, vm->el2);
 	if (vm->gic_fd < 0)
 		FAIL(vm->gic_fd, "GICv3: %s", strerror(-vm->gic_fd));
+	/* Timer PPIs need the in-kernel GIC to exist. */
+	for (uint32_t i = 0; i < vm->nr_vcpus; i++)
+		if ((r = nb_vcpu_set_timer_irqs(vm->vcpus[i].fd, vm->el2)))
+			FAIL(r, "vCPU %u: timer interrupts: %s", i, strerror(-r));
 	r = nb_gic_init(vm->gic_fd);
 	if (r)
 		FAIL(r, "GICv3: KVM_DEV_ARM_VGIC_CTRL_INIT: %s", strerror(-r));
+	/* The guest's counters start at zero, whatever the host's uptime. */
+	if (caps.counter_offset && (r = nb_vm_set_counter_offset(vm->vm_fd)))
+		FAIL(r, "KVM_ARM_SET_COUNTER_OFFSET: %s", strerror(-r));
 	r = create_devices(vm, cfg, opts, err, errlen);
 	if (!r)
 		r = build_fdt(vm, cfg, ram_size, &layout, opts->dump_dtb, err, errlen);

@@ -6,6 +6,8 @@
 #include <stddef.h>
 #include <sys/ioctl.h>
 
+#include "arch/aarch64/layout.h"
+
 #define CORE_REG(field)                                                                           \
 	(KVM_REG_ARM64 | KVM_REG_SIZE_U64 | KVM_REG_ARM_CORE |                                    \
 	 (offsetof(struct kvm_regs, field) / sizeof(__u32)))
@@ -58,6 +60,48 @@ int nb_vcpu_set_boot_regs(int vcpu_fd, uint64_t entry, uint64_t fdt, bool el2)
 	if (!r)
 		r = nb_vcpu_set_reg(vcpu_fd, CORE_REG(regs.pc), entry);
 	return r;
+}
+
+static int set_timer_irq(int vcpu_fd, uint64_t attr, int intid)
+{
+	struct kvm_device_attr a = {
+		.group = KVM_ARM_VCPU_TIMER_CTRL, .attr = attr, .addr = (uintptr_t)&intid,
+	};
+
+	if (ioctl(vcpu_fd, KVM_SET_DEVICE_ATTR, &a) < 0)
+		return -errno;
+	return 0;
+}
+
+int nb_vcpu_set_timer_irqs(int vcpu_fd, bool el2)
+{
+	int r = set_timer_irq(vcpu_fd, KVM_ARM_VCPU_TIMER_IRQ_VTIMER, NB_PPI_INTID(NB_PPI_VTIMER));
+
+	if (!r)
+		r = set_timer_irq(vcpu_fd, KVM_ARM_VCPU_TIMER_IRQ_PTIMER,
+				  NB_PPI_INTID(NB_PPI_PTIMER));
+	if (!r && el2)
+		r = set_timer_irq(vcpu_fd, KVM_ARM_VCPU_TIMER_IRQ_HVTIMER,
+				  NB_PPI_INTID(NB_PPI_HVTIMER));
+	if (!r && el2)
+		r = set_timer_irq(vcpu_fd, KVM_ARM_VCPU_TIMER_IRQ_HPTIMER,
+				  NB_PPI_INTID(NB_PPI_HPTIMER));
+	return r;
+}
+
+static uint64_t read_cntvct(void)
+{
+	uint64_t v;
+
+	__asm__ volatile("isb; mrs %0, cntvct_el0" : "=r"(v));
+	return v;
+}
+
+int nb_vm_set_counter_offset(int vm_fd)
+{
+	struct kvm_arm_counter_offset off = { .counter_offset = read_cntvct() };
+
+	return ioctl(vm_fd, KVM_ARM_SET_COUNTER_OFFSET, &off) < 0 ? -errno : 0;
 }
 
 int nb_vcpu_get_mpidr(int vcpu_fd, uint64_t *mpidr)
