@@ -21,7 +21,7 @@ build-native:
 build: build-aarch64 build-native
 
 demo: setup build-aarch64
-	@$(STAGE) "main scenario" tests/integration/run --only host-check
+	@$(STAGE) "main scenario" tests/integration/run --only host-check,nested
 
 test-native: build-native
 	@$(STAGE) "unit tests (native)" ctest --preset native

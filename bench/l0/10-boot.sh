@@ -7,7 +7,7 @@ for i in $(seq "${runs:-3}"); do
 	rm -f /tmp/o /tmp/e
 	t0=$(now_ms)
 	nestbox --kernel /guest/Image --initrd /guest/initrd.cpio --vcpus 1 --mem 128 \
-		--cmdline "console=ttyS0 quiet panic=-1 nb.boottimer=0x40000000 nb.hold=1" \
+		--cmdline "console=ttyS0 quiet cma=0 panic=-1 nb.boottimer=0x40000000 nb.hold=1" \
 		</dev/null >/tmp/o 2>/tmp/e &
 	pid=$!
 	wait_for /tmp/e Guest-boot-time $pid >/dev/null
