@@ -15,6 +15,7 @@
 #include "devices/boot_timer.h"
 #include "vmm/config.h"
 #include "vmm/host_check.h"
+#include "vmm/regs_dump.h"
 #include "vmm/version.h"
 #include "vmm/vm.h"
 
@@ -47,6 +48,8 @@ static void usage(FILE *out)
 		"  --serial-out FILE   the serial console to FILE instead of stdout\n"
 		"options:\n"
 		"  --dump-dtb FILE     write the generated device tree to FILE\n"
+		"  --dump-regs FILE    when the guest stops, write every vCPU register KVM\n"
+		"                      lists (EL2 state too) to FILE, one per line\n"
 		"  --kvm PATH          the KVM device (default " NB_KVM_DEFAULT_PATH ")\n"
 		"commands:\n"
 		"  host-check          what this host's KVM offers nestbox (see --help there)\n");
@@ -124,7 +127,7 @@ static int replace_str(char **dst, const char *s)
 
 enum {
 	OPT_CONFIG = 256, OPT_NO_API, OPT_KERNEL, OPT_INITRD, OPT_CMDLINE, OPT_VCPUS, OPT_MEM,
-	OPT_NESTED, OPT_E2H0, OPT_SERIAL_OUT, OPT_DUMP_DTB, OPT_KVM, OPT_HELP, OPT_VERSION,
+	OPT_NESTED, OPT_E2H0, OPT_SERIAL_OUT, OPT_DUMP_DTB, OPT_DUMP_REGS, OPT_KVM, OPT_HELP, OPT_VERSION,
 };
 
 /* Fills @cfg and @opts from the command line; 0, or 1 (the exit status) on error. */
@@ -142,6 +145,7 @@ static int parse_run_args(int argc, char **argv, struct nb_vm_config *cfg, struc
 		{ "el2-e2h0", no_argument, NULL, OPT_E2H0 },
 		{ "serial-out", required_argument, NULL, OPT_SERIAL_OUT },
 		{ "dump-dtb", required_argument, NULL, OPT_DUMP_DTB },
+		{ "dump-regs", required_argument, NULL, OPT_DUMP_REGS },
 		{ "kvm", required_argument, NULL, OPT_KVM },
 		{ "help", no_argument, NULL, OPT_HELP },
 		{ "version", no_argument, NULL, OPT_VERSION },
@@ -174,6 +178,7 @@ static int parse_run_args(int argc, char **argv, struct nb_vm_config *cfg, struc
 		case OPT_E2H0: nested = e2h0 = true; break;
 		case OPT_SERIAL_OUT: serial_out = optarg; break;
 		case OPT_DUMP_DTB: opts->dump_dtb = optarg; break;
+		case OPT_DUMP_REGS: opts->dump_regs = optarg; break;
 		case OPT_KVM: opts->kvm_path = optarg; break;
 		case OPT_HELP: usage(stdout); exit(0);
 		case OPT_VERSION: printf("nestbox %s\n", NB_VERSION); exit(0);
@@ -224,6 +229,23 @@ static int parse_run_args(int argc, char **argv, struct nb_vm_config *cfg, struc
 	return 0;
 }
 
+static int dump_regs(const struct nb_vm *vm, const char *path)
+{
+	FILE *f = fopen(path, "we");
+	int r;
+
+	if (!f) {
+		fprintf(stderr, "nestbox: --dump-regs %s: %s\n", path, strerror(errno));
+		return -errno;
+	}
+	r = nb_vm_dump_regs(vm, f);
+	if (fclose(f) && !r)
+		r = -errno;
+	if (r)
+		fprintf(stderr, "nestbox: --dump-regs %s: %s\n", path, strerror(-r));
+	return r;
+}
+
 static int cmd_run(int argc, char **argv, uint64_t start_ns)
 {
 	struct nb_vm_config cfg;
@@ -245,6 +267,8 @@ static int cmd_run(int argc, char **argv, uint64_t start_ns)
 	}
 	nb_config_free(&cfg);
 	status = nb_vm_run(&vm);
+	if (opts.dump_regs && dump_regs(&vm, opts.dump_regs) && !status)
+		status = 1;
 	nb_vm_destroy(&vm);
 	return status;
 }

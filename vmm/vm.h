@@ -36,6 +36,7 @@ struct nb_vm_opts {
 	uint64_t start_ns;	/* when the VMM started (CLOCK_MONOTONIC) */
 	const char *kvm_path;	/* NULL: /dev/kvm */
 	const char *dump_dtb;	/* write the generated FDT here, or NULL */
+	const char *dump_regs;	/* at exit, every vCPU's registers here, or NULL */
 	int console_in;		/* fd read into the serial port, -1: none */
 };
 
