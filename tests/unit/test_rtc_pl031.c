@@ -5,6 +5,7 @@
 #include <time.h>
 
 #include "arch/aarch64/layout.h"
+#include "tests/unit/irq_log.h"
 #include "devices/rtc_pl031.h"
 
 #define DR 0x000
@@ -16,26 +17,6 @@
 #define MIS 0x018
 #define ICR 0x01c
 
-struct irq_log {
-	int calls;
-	bool level;
-	int fail; /* fail this many calls with -EIO */
-};
-
-static int log_level(void *opaque, uint32_t spi, bool level)
-{
-	struct irq_log *l = opaque;
-
-	ck_assert_uint_eq(spi, NB_SPI_RTC);
-	if (l->fail) {
-		l->fail--;
-		return -EIO;
-	}
-	l->calls++;
-	l->level = level;
-	return 0;
-}
-
 static time_t fake_now(void *ctx)
 {
 	return *(time_t *)ctx;
@@ -43,7 +24,7 @@ static time_t fake_now(void *ctx)
 
 static struct nb_rtc *new_rtc(struct irq_log *l, time_t *clock)
 {
-	struct nb_irq irq = { .set_level = log_level, .opaque = l, .spi = NB_SPI_RTC };
+	struct nb_irq irq = irq_log_line(l, NB_SPI_RTC);
 	struct nb_rtc *rtc = nb_rtc_new(irq, clock ? fake_now : NULL, clock);
 
 	ck_assert_ptr_nonnull(rtc);

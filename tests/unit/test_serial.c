@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include "arch/aarch64/layout.h"
+#include "tests/unit/irq_log.h"
 #include "devices/serial.h"
 
 enum { RBR, IER, IIR, LCR, MCR, LSR, MSR, SCR };
@@ -15,30 +16,9 @@ enum { RBR, IER, IIR, LCR, MCR, LSR, MSR, SCR };
 #define DLL RBR
 #define DLM IER
 
-/* An interrupt line that records what the device does with it. */
-struct irq_log {
-	int calls;
-	bool level;
-	int fail; /* fail this many calls with -EIO */
-};
-
-static int log_level(void *opaque, uint32_t spi, bool level)
-{
-	struct irq_log *l = opaque;
-
-	ck_assert_uint_eq(spi, NB_SPI_SERIAL);
-	if (l->fail) {
-		l->fail--;
-		return -EIO;
-	}
-	l->calls++;
-	l->level = level;
-	return 0;
-}
-
 static struct nb_serial *new_serial(int out_fd, struct irq_log *l)
 {
-	struct nb_irq irq = { .set_level = log_level, .opaque = l, .spi = NB_SPI_SERIAL };
+	struct nb_irq irq = irq_log_line(l, NB_SPI_SERIAL);
 	struct nb_serial *s = nb_serial_new(out_fd, irq);
 
 	ck_assert_ptr_nonnull(s);
