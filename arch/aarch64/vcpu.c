@@ -3,17 +3,13 @@
 
 #include <errno.h>
 #include <linux/kvm.h>
-#include <stddef.h>
 #include <sys/ioctl.h>
 
 #include "arch/aarch64/layout.h"
-
-#define CORE_REG(field)                                                                           \
-	(KVM_REG_ARM64 | KVM_REG_SIZE_U64 | KVM_REG_ARM_CORE |                                    \
-	 (offsetof(struct kvm_regs, field) / sizeof(__u32)))
+#include "arch/aarch64/sysreg.h"
 
 /* MPIDR_EL1: op0 3, op1 0, CRn 0, CRm 0, op2 5. */
-#define REG_MPIDR_EL1 ARM64_SYS_REG(3, 0, 0, 0, 5)
+#define REG_MPIDR_EL1 NB_SYSREG(3, 0, 0, 0, 5)
 
 #define PSTATE_DAIF (PSR_D_BIT | PSR_A_BIT | PSR_I_BIT | PSR_F_BIT)
 
@@ -54,11 +50,11 @@ int nb_vcpu_set_boot_regs(int vcpu_fd, uint64_t entry, uint64_t fdt, bool el2)
 	uint64_t pstate = PSTATE_DAIF | (el2 ? PSR_MODE_EL2h : PSR_MODE_EL1h);
 	int r;
 
-	r = nb_vcpu_set_reg(vcpu_fd, CORE_REG(regs.pstate), pstate);
+	r = nb_vcpu_set_reg(vcpu_fd, NB_CORE_REG_PSTATE, pstate);
 	if (!r)
-		r = nb_vcpu_set_reg(vcpu_fd, CORE_REG(regs.regs[0]), fdt);
+		r = nb_vcpu_set_reg(vcpu_fd, NB_CORE_REG_X(0), fdt);
 	if (!r)
-		r = nb_vcpu_set_reg(vcpu_fd, CORE_REG(regs.pc), entry);
+		r = nb_vcpu_set_reg(vcpu_fd, NB_CORE_REG_PC, entry);
 	return r;
 }
 
