@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "devices/boot_timer.h"
+#include "tests/unit/check_run.h"
 
 #define NS_PER_S 1000000000ULL
 
@@ -122,8 +123,6 @@ int main(void)
 {
 	Suite *s = suite_create("boot_timer");
 	TCase *tc = tcase_create("boot_timer");
-	SRunner *sr;
-	int failed;
 
 	tcase_add_test(tc, test_magic_reports_elapsed_time);
 	tcase_add_test(tc, test_other_writes_and_reads_ignored);
@@ -131,9 +130,5 @@ int main(void)
 	tcase_add_test(tc, test_log_line);
 	tcase_add_test(tc, test_monotonic_ns);
 	suite_add_tcase(s, tc);
-	sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? 1 : 0;
+	return nb_check_run(s);
 }

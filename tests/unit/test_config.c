@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include "vmm/config.h"
+#include "tests/unit/check_run.h"
 
 #define BOOT "\"boot-source\": {\"kernel_image_path\": \"/k\"}"
 #define MACHINE(fields)                                                                            \
@@ -905,8 +906,6 @@ int main(void)
 {
 	Suite *s = suite_create("config");
 	TCase *tc = tcase_create("config");
-	SRunner *sr;
-	int failed;
 
 	tcase_add_test(tc, test_full_file);
 	tcase_add_test(tc, test_minimal_file_gets_defaults);
@@ -938,9 +937,5 @@ int main(void)
 	tcase_add_test(tc, test_add_drive);
 	tcase_add_test(tc, test_validate);
 	suite_add_tcase(s, tc);
-	sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? 1 : 0;
+	return nb_check_run(s);
 }

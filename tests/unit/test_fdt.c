@@ -12,6 +12,7 @@
 
 #include "arch/aarch64/fdt.h"
 #include "arch/aarch64/layout.h"
+#include "tests/unit/check_run.h"
 
 #define BUF_SIZE 0x10000
 #define RAM_SIZE 0x10000000ULL
@@ -515,8 +516,6 @@ int main(void)
 {
 	Suite *s = suite_create("fdt");
 	TCase *tc = tcase_create("fdt");
-	SRunner *sr;
-	int failed;
 
 	tcase_add_loop_test(tc, test_full_tree, 0, 4);
 	tcase_add_test(tc, test_minimal_tree);
@@ -528,9 +527,5 @@ int main(void)
 	tcase_add_test(tc, test_write_file_errors);
 	tcase_add_test(tc, test_dump_example);
 	suite_add_tcase(s, tc);
-	sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? 1 : 0;
+	return nb_check_run(s);
 }

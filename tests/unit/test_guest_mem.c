@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "vmm/guest_mem.h"
+#include "tests/unit/check_run.h"
 
 #define MIB (1024ULL * 1024)
 #define BASE 0x80000000ULL
@@ -72,16 +73,10 @@ int main(void)
 {
 	Suite *s = suite_create("guest_mem");
 	TCase *tc = tcase_create("guest_mem");
-	SRunner *sr;
-	int failed;
 
 	tcase_add_test(tc, test_add_and_translate);
 	tcase_add_test(tc, test_out_of_bounds_is_refused);
 	tcase_add_test(tc, test_bad_regions);
 	suite_add_tcase(s, tc);
-	sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? 1 : 0;
+	return nb_check_run(s);
 }

@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "arch/aarch64/gunzip.h"
+#include "tests/unit/check_run.h"
 
 /* ---- helpers ---- */
 
@@ -1109,8 +1110,6 @@ int main(void)
 {
 	Suite *s = suite_create("gunzip");
 	TCase *tc = tcase_create("core");
-	SRunner *sr;
-	int failed;
 
 	tcase_set_timeout(tc, 600);
 	tcase_add_test(tc, test_stored_block);
@@ -1144,10 +1143,5 @@ int main(void)
 	tcase_add_test(tc, test_dynamic_bad_repeats);
 	tcase_add_test(tc, test_dynamic_bad_literal_codes);
 	suite_add_tcase(s, tc);
-
-	sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+	return nb_check_run(s);
 }

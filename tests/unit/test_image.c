@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include "arch/aarch64/image.h"
+#include "tests/unit/check_run.h"
 
 #define MIB (1u << 20)
 #define IMG_TEXT_OFFSET 0x80000u	/* image.bin's header */
@@ -608,8 +609,6 @@ int main(void)
 {
 	Suite *s = suite_create("image");
 	TCase *tc = tcase_create("core");
-	SRunner *sr;
-	int failed;
 
 	tcase_add_test(tc, test_header_good);
 	tcase_add_test(tc, test_header_flags);
@@ -630,10 +629,5 @@ int main(void)
 	tcase_add_test(tc, test_load_gzip_larger_than_announced);
 	tcase_add_test(tc, test_load_bad_gzip);
 	suite_add_tcase(s, tc);
-
-	sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+	return nb_check_run(s);
 }

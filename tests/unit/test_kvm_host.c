@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "arch/aarch64/kvm_host.h"
+#include "tests/unit/check_run.h"
 
 static struct nb_host_caps good_host(void)
 {
@@ -96,8 +97,6 @@ int main(void)
 {
 	Suite *s = suite_create("kvm_host");
 	TCase *tc = tcase_create("verdicts");
-	SRunner *sr;
-	int failed;
 
 	tcase_add_test(tc, test_open_missing_device);
 	tcase_add_test(tc, test_good_host_supports_everything);
@@ -106,9 +105,5 @@ int main(void)
 	tcase_add_test(tc, test_vhe_only_host);
 	tcase_add_test(tc, test_no_gicv3_refuses_everything);
 	suite_add_tcase(s, tc);
-	sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? 1 : 0;
+	return nb_check_run(s);
 }

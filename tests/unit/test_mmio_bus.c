@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "devices/mmio_bus.h"
+#include "tests/unit/check_run.h"
 
 /*
  * Linked with -Wl,--wrap=reallocarray so that the bus's allocation can be
@@ -295,8 +296,6 @@ int main(void)
 {
 	Suite *s = suite_create("mmio_bus");
 	TCase *tc = tcase_create("bus");
-	SRunner *sr;
-	int failed;
 
 	tcase_add_test(tc, test_add_rejects_bad_ranges);
 	tcase_add_test(tc, test_add_rejects_overlap);
@@ -308,9 +307,5 @@ int main(void)
 	tcase_add_test(tc, test_many_regions_random_order);
 	tcase_add_test(tc, test_le_helpers);
 	suite_add_tcase(s, tc);
-	sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? 1 : 0;
+	return nb_check_run(s);
 }

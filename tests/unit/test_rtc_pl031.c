@@ -7,6 +7,7 @@
 #include "arch/aarch64/layout.h"
 #include "tests/unit/irq_log.h"
 #include "devices/rtc_pl031.h"
+#include "tests/unit/check_run.h"
 
 #define DR 0x000
 #define MR 0x004
@@ -246,8 +247,6 @@ int main(void)
 {
 	Suite *s = suite_create("rtc_pl031");
 	TCase *tc = tcase_create("pl031");
-	SRunner *sr;
-	int failed;
 
 	tcase_add_test(tc, test_primecell_ids);
 	tcase_add_test(tc, test_load_sets_time);
@@ -257,9 +256,5 @@ int main(void)
 	tcase_add_test(tc, test_bad_accesses_are_harmless);
 	tcase_add_test(tc, test_failed_irq_update_is_retried);
 	suite_add_tcase(s, tc);
-	sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? 1 : 0;
+	return nb_check_run(s);
 }

@@ -10,6 +10,7 @@
 #include "arch/aarch64/layout.h"
 #include "tests/unit/irq_log.h"
 #include "devices/serial.h"
+#include "tests/unit/check_run.h"
 
 enum { RBR, IER, IIR, LCR, MCR, LSR, MSR, SCR };
 #define FCR IIR
@@ -541,8 +542,6 @@ int main(void)
 {
 	Suite *s = suite_create("serial");
 	TCase *tc = tcase_create("16550a");
-	SRunner *sr;
-	int failed;
 
 	tcase_add_test(tc, test_thr_output_lands_in_pipe);
 	tcase_add_test(tc, test_output_errors_are_ignored);
@@ -557,9 +556,5 @@ int main(void)
 	tcase_add_test(tc, test_failed_irq_update_is_retried);
 	tcase_add_test(tc, test_linux_8250_probe);
 	suite_add_tcase(s, tc);
-	sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? 1 : 0;
+	return nb_check_run(s);
 }

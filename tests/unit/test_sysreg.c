@@ -10,6 +10,7 @@
 #include <linux/kvm.h>
 
 #include "arch/aarch64/sysreg.h"
+#include "tests/unit/check_run.h"
 
 static struct nb_sysreg_enc enc(uint8_t op0, uint8_t op1, uint8_t crn, uint8_t crm, uint8_t op2)
 {
@@ -514,8 +515,6 @@ int main(void)
 {
 	Suite *s = suite_create("sysreg");
 	TCase *tc = tcase_create("core");
-	SRunner *sr;
-	int failed;
 
 	tcase_add_test(tc, test_known_ids);
 	tcase_add_test(tc, test_table_round_trip);
@@ -531,10 +530,5 @@ int main(void)
 	tcase_add_test(tc, test_matches_arm64_uapi);
 #endif
 	suite_add_tcase(s, tc);
-
-	sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+	return nb_check_run(s);
 }
