@@ -3,129 +3,26 @@
 #include "vmm/config.h"
 
 #include <errno.h>
-#include <fcntl.h>
 #include <json-c/json.h>
 #include <limits.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
+
+#include "vmm/config_json.h"
 
 #define S_BOOT "boot-source"
 #define S_MACHINE "machine-config"
 #define S_DRIVES "drives"
 #define S_SERIAL "serial"
+#define S_CPU "cpu-config"
 
-/* Room for "drives[15]" and for a user's text quoted in a message. */
+/* Room for "drives[15]". */
 #define PREFIX_LEN 32
-#define QUOTE_LEN 48
 
 static const char *const huge_pages_names[] = {"None", "2M", NULL};
 static const char *const cache_type_names[] = {"Unsafe", "Writeback", NULL};
 static const char *const io_engine_names[] = {"Sync", "Async", NULL};
-
-__attribute__((format(printf, 4, 5))) static int fail(char *err, size_t errlen, int ret,
-						      const char *fmt, ...)
-{
-	va_list ap;
-
-	if (err && errlen) {
-		va_start(ap, fmt);
-		vsnprintf(err, errlen, fmt, ap);
-		va_end(ap);
-	}
-	return ret;
-}
-
-/* @s made safe for a one-line message: control bytes as '?', cut with "...". */
-static const char *printable(char *buf, size_t n, const char *s)
-{
-	size_t i;
-
-	for (i = 0; i + 1 < n && s[i]; i++)
-		buf[i] = (unsigned char)s[i] < 0x20 || s[i] == 0x7f ? '?' : s[i];
-	buf[i] = '\0';
-	if (s[i] && n > 4)
-		memcpy(buf + n - 4, "...", 4);
-	return buf;
-}
-
-/* What a JSON value is, for "must be X, not Y": its text for scalars. */
-static const char *describe(char *buf, size_t n, struct json_object *v)
-{
-	const char *s;
-
-	switch (json_object_get_type(v)) {
-	case json_type_object:
-		return "an object";
-	case json_type_array:
-		return "an array";
-	case json_type_null:
-		return "null";
-	default:
-		s = json_object_to_json_string_ext(v, JSON_C_TO_STRING_PLAIN |
-							  JSON_C_TO_STRING_NOSLASHESCAPE);
-		return s ? printable(buf, n, s) : "?";
-	}
-}
-
-static int type_error(const char *sect, const char *key, const char *what, struct json_object *v,
-		      char *err, size_t errlen)
-{
-	char buf[QUOTE_LEN];
-
-	return fail(err, errlen, -EINVAL, "%s.%s: must be %s, not %s", sect, key, what,
-		    describe(buf, sizeof(buf), v));
-}
-
-static bool in_list(const char *s, const char *const *list)
-{
-	for (; *list; list++)
-		if (!strcmp(s, *list))
-			return true;
-	return false;
-}
-
-/* @sect is "" at the top level, where a field's path is its bare name. */
-static int check_keys(struct json_object *o, const char *sect, const char *const *known,
-		      const char *const *unsupported, char *err, size_t errlen)
-{
-	char buf[QUOTE_LEN];
-	const char *dot = *sect ? "." : "";
-
-	json_object_object_foreach(o, key, val)
-	{
-		(void)val;
-		if (in_list(key, known))
-			continue;
-		printable(buf, sizeof(buf), key);
-		if (in_list(key, unsupported))
-			return fail(err, errlen, -EINVAL, "%s%s%s: not supported yet", sect, dot,
-				    buf);
-		return fail(err, errlen, -EINVAL, "%s%s%s: unknown field", sect, dot, buf);
-	}
-	return 0;
-}
-
-static int check_object(struct json_object *o, const char *path, char *err, size_t errlen)
-{
-	char buf[QUOTE_LEN];
-
-	if (json_object_is_type(o, json_type_object))
-		return 0;
-	return fail(err, errlen, -EINVAL, "%s: must be an object, not %s", path,
-		    describe(buf, sizeof(buf), o));
-}
-
-static int check_range(const char *sect, const char *key, int64_t x, int64_t min, int64_t max,
-		       char *err, size_t errlen)
-{
-	if (x >= min && x <= max)
-		return 0;
-	return fail(err, errlen, -EINVAL, "%s.%s: must be between %lld and %lld", sect, key,
-		    (long long)min, (long long)max);
-}
 
 static int enum_error(const char *sect, const char *key, const char *const *names, char *err,
 		      size_t errlen)
@@ -138,18 +35,18 @@ static int enum_error(const char *sect, const char *key, const char *const *name
 		sep = !i ? "" : names[i + 1] ? ", " : " or ";
 		len += snprintf(list + len, sizeof(list) - len, "%s\"%s\"", sep, names[i]);
 	}
-	return fail(err, errlen, -EINVAL, "%s.%s: must be %s", sect, key, list);
+	return nb_cj_fail(err, errlen, -EINVAL, "%s.%s: must be %s", sect, key, list);
 }
 
 static int check_path(const char *sect, const char *key, const char *s, char *err, size_t errlen)
 {
 	if (!s)
-		return fail(err, errlen, -EINVAL, "%s.%s: is required", sect, key);
+		return nb_cj_fail(err, errlen, -EINVAL, "%s.%s: is required", sect, key);
 	if (!*s)
-		return fail(err, errlen, -EINVAL, "%s.%s: must not be empty", sect, key);
+		return nb_cj_fail(err, errlen, -EINVAL, "%s.%s: must not be empty", sect, key);
 	if (strlen(s) >= PATH_MAX)
-		return fail(err, errlen, -EINVAL, "%s.%s: must be shorter than %d bytes", sect, key,
-			    PATH_MAX);
+		return nb_cj_fail(err, errlen, -EINVAL, "%s.%s: must be shorter than %d bytes",
+				  sect, key, PATH_MAX);
 	return 0;
 }
 
@@ -175,66 +72,19 @@ static bool all_of(const char *s, size_t max_len, bool (*ok)(char))
 	return i > 0;
 }
 
-/* Field readers: an absent field leaves *out as it is (its default). */
-
-static bool field(struct json_object *o, const char *key, struct json_object **v)
-{
-	*v = NULL;
-	return json_object_object_get_ex(o, key, v);
-}
-
-static int get_u32(struct json_object *o, const char *sect, const char *key, uint32_t min,
-		   uint32_t max, uint32_t *out, char *err, size_t errlen)
-{
-	struct json_object *v;
-	int64_t x;
-	int ret;
-
-	if (!field(o, key, &v))
-		return fail(err, errlen, -EINVAL, "%s.%s: is required", sect, key);
-	if (!json_object_is_type(v, json_type_int))
-		return type_error(sect, key, "an integer", v, err, errlen);
-	/* json-c saturates what does not fit in 64 bits: still out of range. */
-	x = json_object_get_int64(v);
-	ret = check_range(sect, key, x, min, max, err, errlen);
-	if (!ret)
-		*out = (uint32_t)x;
-	return ret;
-}
-
-static int get_bool(struct json_object *o, const char *sect, const char *key, bool *out, char *err,
-		    size_t errlen)
-{
-	struct json_object *v;
-
-	if (!field(o, key, &v))
-		return 0;
-	if (!json_object_is_type(v, json_type_boolean))
-		return type_error(sect, key, "a boolean", v, err, errlen);
-	*out = json_object_get_boolean(v);
-	return 0;
-}
-
 /* An optional string may be null; a required one must be there. */
 static int get_str(struct json_object *o, const char *sect, const char *key, bool required,
 		   char **out, char *err, size_t errlen)
 {
-	struct json_object *v;
-	const char *s;
+	const char *s = NULL;
+	int ret;
 
-	if (!field(o, key, &v) && required)
-		return fail(err, errlen, -EINVAL, "%s.%s: is required", sect, key);
-	if (!v && !required)
-		return 0;
-	if (!json_object_is_type(v, json_type_string))
-		return type_error(sect, key, "a string", v, err, errlen);
-	s = json_object_get_string(v);
-	if (strlen(s) != (size_t)json_object_get_string_len(v))
-		return fail(err, errlen, -EINVAL, "%s.%s: must not contain a NUL character", sect,
-			    key);
+	ret = nb_cj_get_cstr(o, sect, key, required, &s, err, errlen);
+	if (ret || !s)
+		return ret;
 	*out = strdup(s);
 	if (!*out)
-		return fail(err, errlen, -ENOMEM, "%s.%s: out of memory", sect, key);
+		return nb_cj_fail(err, errlen, -ENOMEM, "%s.%s: out of memory", sect, key);
 	return 0;
 }
 
@@ -243,7 +93,7 @@ static int get_enum(struct json_object *o, const char *sect, const char *key,
 {
 	struct json_object *v;
 
-	if (!field(o, key, &v))
+	if (!nb_cj_field(o, key, &v))
 		return 0;
 	if (json_object_is_type(v, json_type_string)) {
 		for (unsigned int i = 0; names[i]; i++) {
@@ -266,8 +116,8 @@ static int check_boot(const struct nb_boot_source *b, char *err, size_t errlen)
 	if (!ret && b->initrd_path)
 		ret = check_path(S_BOOT, "initrd_path", b->initrd_path, err, errlen);
 	if (!ret && b->boot_args && strlen(b->boot_args) > NB_MAX_BOOT_ARGS_LEN)
-		ret = fail(err, errlen, -EINVAL, "%s.boot_args: must be at most %d bytes", S_BOOT,
-			   NB_MAX_BOOT_ARGS_LEN);
+		ret = nb_cj_fail(err, errlen, -EINVAL, "%s.boot_args: must be at most %d bytes",
+				 S_BOOT, NB_MAX_BOOT_ARGS_LEN);
 	return ret;
 }
 
@@ -275,22 +125,26 @@ static int check_machine(const struct nb_machine_config *m, char *err, size_t er
 {
 	int ret;
 
-	ret = check_range(S_MACHINE, "vcpu_count", m->vcpu_count, 1, NB_MAX_VCPUS, err, errlen);
+	ret =
+	    nb_cj_check_range(S_MACHINE, "vcpu_count", m->vcpu_count, 1, NB_MAX_VCPUS, err, errlen);
 	if (!ret)
-		ret = check_range(S_MACHINE, "mem_size_mib", m->mem_size_mib, NB_MIN_MEM_MIB,
-				  NB_MAX_MEM_MIB, err, errlen);
+		ret = nb_cj_check_range(S_MACHINE, "mem_size_mib", m->mem_size_mib, NB_MIN_MEM_MIB,
+					NB_MAX_MEM_MIB, err, errlen);
 	if (ret)
 		return ret;
 	if (m->smt)
-		return fail(err, errlen, -EINVAL, "%s.smt: not supported on arm64", S_MACHINE);
+		return nb_cj_fail(err, errlen, -EINVAL, "%s.smt: not supported on arm64",
+				  S_MACHINE);
 	if (m->huge_pages > NB_HUGE_PAGES_2M)
 		return enum_error(S_MACHINE, "huge_pages", huge_pages_names, err, errlen);
 	if (m->huge_pages == NB_HUGE_PAGES_2M && m->mem_size_mib % 2)
-		return fail(err, errlen, -EINVAL,
-			    "%s.mem_size_mib: must be a multiple of 2 with huge_pages \"2M\"",
-			    S_MACHINE);
+		return nb_cj_fail(err, errlen, -EINVAL,
+				  "%s.mem_size_mib: must be a multiple of 2 with huge_pages \"2M\"",
+				  S_MACHINE);
 	if (m->el2_e2h0 && !m->nested)
-		return fail(err, errlen, -EINVAL, "%s.el2_e2h0: requires nested", S_MACHINE);
+		return nb_cj_fail(err, errlen, -EINVAL, "%s.el2_e2h0: requires nested", S_MACHINE);
+	if (m->hide_nv2 && !m->nested)
+		return nb_cj_fail(err, errlen, -EINVAL, "%s.hide_nv2: requires nested", S_MACHINE);
 	return 0;
 }
 
@@ -299,18 +153,18 @@ static int check_drive(const struct nb_drive *d, const char *p, char *err, size_
 	int ret;
 
 	if (!d->drive_id)
-		return fail(err, errlen, -EINVAL, "%s.drive_id: is required", p);
+		return nb_cj_fail(err, errlen, -EINVAL, "%s.drive_id: is required", p);
 	if (!all_of(d->drive_id, NB_MAX_DRIVE_ID_LEN, is_id_char))
-		return fail(err, errlen, -EINVAL,
-			    "%s.drive_id: must be 1 to %d letters, digits or underscores", p,
-			    NB_MAX_DRIVE_ID_LEN);
+		return nb_cj_fail(err, errlen, -EINVAL,
+				  "%s.drive_id: must be 1 to %d letters, digits or underscores", p,
+				  NB_MAX_DRIVE_ID_LEN);
 	ret = check_path(p, "path_on_host", d->path_on_host, err, errlen);
 	if (ret)
 		return ret;
 	if (d->partuuid && !all_of(d->partuuid, NB_MAX_PARTUUID_LEN, is_uuid_char))
-		return fail(err, errlen, -EINVAL,
-			    "%s.partuuid: must be 1 to %d hex digits and dashes", p,
-			    NB_MAX_PARTUUID_LEN);
+		return nb_cj_fail(err, errlen, -EINVAL,
+				  "%s.partuuid: must be 1 to %d hex digits and dashes", p,
+				  NB_MAX_PARTUUID_LEN);
 	if (d->cache_type > NB_CACHE_WRITEBACK)
 		return enum_error(p, "cache_type", cache_type_names, err, errlen);
 	if (d->io_engine > NB_IO_ASYNC)
@@ -354,13 +208,10 @@ int nb_config_parse_boot_source(struct nb_boot_source *b, struct json_object *o,
 				size_t errlen)
 {
 	static const char *const known[] = {"kernel_image_path", "initrd_path", "boot_args", NULL};
-	static const char *const unsupported[] = {NULL};
 	struct nb_boot_source t = {0};
 	int ret;
 
-	ret = check_object(o, S_BOOT, err, errlen);
-	if (!ret)
-		ret = check_keys(o, S_BOOT, known, unsupported, err, errlen);
+	ret = nb_cj_check_section(o, S_BOOT, known, NULL, err, errlen);
 	if (!ret)
 		ret = get_str(o, S_BOOT, "kernel_image_path", true, &t.kernel_image_path, err,
 			      errlen);
@@ -383,35 +234,35 @@ int nb_config_parse_machine(struct nb_machine_config *m, struct json_object *o, 
 			    size_t errlen)
 {
 	static const char *const known[] = {
-		"vcpu_count", "mem_size_mib", "smt", "track_dirty_pages",
-		"huge_pages", "nested", "el2_e2h0", NULL,
+	    "vcpu_count", "mem_size_mib", "smt", "track_dirty_pages", "huge_pages", "nested",
+	    "el2_e2h0",	  "hide_nv2",	  NULL,
 	};
 	static const char *const unsupported[] = {"cpu_template", NULL};
 	struct nb_machine_config t = {0};
 	unsigned int huge_pages = NB_HUGE_PAGES_NONE;
 	int ret;
 
-	ret = check_object(o, S_MACHINE, err, errlen);
+	ret = nb_cj_check_section(o, S_MACHINE, known, unsupported, err, errlen);
 	if (!ret)
-		ret = check_keys(o, S_MACHINE, known, unsupported, err, errlen);
+		ret = nb_cj_get_u32(o, S_MACHINE, "vcpu_count", 1, NB_MAX_VCPUS, &t.vcpu_count, err,
+				    errlen);
 	if (!ret)
-		ret = get_u32(o, S_MACHINE, "vcpu_count", 1, NB_MAX_VCPUS, &t.vcpu_count, err,
-			      errlen);
+		ret = nb_cj_get_u32(o, S_MACHINE, "mem_size_mib", NB_MIN_MEM_MIB, NB_MAX_MEM_MIB,
+				    &t.mem_size_mib, err, errlen);
 	if (!ret)
-		ret = get_u32(o, S_MACHINE, "mem_size_mib", NB_MIN_MEM_MIB, NB_MAX_MEM_MIB,
-			      &t.mem_size_mib, err, errlen);
+		ret = nb_cj_get_bool(o, S_MACHINE, "smt", &t.smt, err, errlen);
 	if (!ret)
-		ret = get_bool(o, S_MACHINE, "smt", &t.smt, err, errlen);
-	if (!ret)
-		ret =
-		    get_bool(o, S_MACHINE, "track_dirty_pages", &t.track_dirty_pages, err, errlen);
+		ret = nb_cj_get_bool(o, S_MACHINE, "track_dirty_pages", &t.track_dirty_pages, err,
+				     errlen);
 	if (!ret)
 		ret = get_enum(o, S_MACHINE, "huge_pages", huge_pages_names, &huge_pages, err,
 			       errlen);
 	if (!ret)
-		ret = get_bool(o, S_MACHINE, "nested", &t.nested, err, errlen);
+		ret = nb_cj_get_bool(o, S_MACHINE, "nested", &t.nested, err, errlen);
 	if (!ret)
-		ret = get_bool(o, S_MACHINE, "el2_e2h0", &t.el2_e2h0, err, errlen);
+		ret = nb_cj_get_bool(o, S_MACHINE, "el2_e2h0", &t.el2_e2h0, err, errlen);
+	if (!ret)
+		ret = nb_cj_get_bool(o, S_MACHINE, "hide_nv2", &t.hide_nv2, err, errlen);
 	t.huge_pages = huge_pages;
 	if (!ret)
 		ret = check_machine(&t, err, errlen);
@@ -425,25 +276,23 @@ static int parse_drive(struct nb_drive *d, struct json_object *o, const char *p,
 		       size_t errlen)
 {
 	static const char *const known[] = {
-		"drive_id", "path_on_host", "is_root_device", "is_read_only",
-		"partuuid", "cache_type", "io_engine", NULL,
+	    "drive_id", "path_on_host", "is_root_device", "is_read_only",
+	    "partuuid", "cache_type",	"io_engine",	  NULL,
 	};
 	static const char *const unsupported[] = {"rate_limiter", "socket", NULL};
 	struct nb_drive t = {0};
 	unsigned int cache_type = NB_CACHE_UNSAFE, io_engine = NB_IO_SYNC;
 	int ret;
 
-	ret = check_object(o, p, err, errlen);
-	if (!ret)
-		ret = check_keys(o, p, known, unsupported, err, errlen);
+	ret = nb_cj_check_section(o, p, known, unsupported, err, errlen);
 	if (!ret)
 		ret = get_str(o, p, "drive_id", true, &t.drive_id, err, errlen);
 	if (!ret)
 		ret = get_str(o, p, "path_on_host", true, &t.path_on_host, err, errlen);
 	if (!ret)
-		ret = get_bool(o, p, "is_root_device", &t.is_root_device, err, errlen);
+		ret = nb_cj_get_bool(o, p, "is_root_device", &t.is_root_device, err, errlen);
 	if (!ret)
-		ret = get_bool(o, p, "is_read_only", &t.is_read_only, err, errlen);
+		ret = nb_cj_get_bool(o, p, "is_read_only", &t.is_read_only, err, errlen);
 	if (!ret)
 		ret = get_str(o, p, "partuuid", false, &t.partuuid, err, errlen);
 	if (!ret)
@@ -476,8 +325,8 @@ int nb_config_add_drive(struct nb_vm_config *c, struct nb_drive *d, bool replace
 	int ret;
 
 	if (c->nr_drives > NB_MAX_DRIVES)
-		return fail(err, errlen, -EINVAL, "%s: at most %d drives are supported", S_DRIVES,
-			    NB_MAX_DRIVES);
+		return nb_cj_fail(err, errlen, -EINVAL, "%s: at most %d drives are supported",
+				  S_DRIVES, NB_MAX_DRIVES);
 	for (i = 0; d->drive_id && i < c->nr_drives; i++) {
 		if (c->drives[i].drive_id && !strcmp(c->drives[i].drive_id, d->drive_id)) {
 			found = i;
@@ -490,16 +339,17 @@ int nb_config_add_drive(struct nb_vm_config *c, struct nb_drive *d, bool replace
 	if (ret)
 		return ret;
 	if (found < c->nr_drives && !replace)
-		return fail(err, errlen, -EINVAL, "%s.drive_id: \"%s\" is already used by %s[%u]",
-			    p, d->drive_id, S_DRIVES, found);
+		return nb_cj_fail(err, errlen, -EINVAL,
+				  "%s.drive_id: \"%s\" is already used by %s[%u]", p, d->drive_id,
+				  S_DRIVES, found);
 	if (slot >= NB_MAX_DRIVES)
-		return fail(err, errlen, -EINVAL, "%s: at most %d drives are supported", S_DRIVES,
-			    NB_MAX_DRIVES);
+		return nb_cj_fail(err, errlen, -EINVAL, "%s: at most %d drives are supported",
+				  S_DRIVES, NB_MAX_DRIVES);
 	for (i = 0; d->is_root_device && i < c->nr_drives; i++) {
 		if (i != slot && c->drives[i].is_root_device)
-			return fail(err, errlen, -EINVAL,
-				    "%s.is_root_device: %s[%u] is already the root device", p,
-				    S_DRIVES, i);
+			return nb_cj_fail(err, errlen, -EINVAL,
+					  "%s.is_root_device: %s[%u] is already the root device", p,
+					  S_DRIVES, i);
 	}
 	nb_drive_free(&c->drives[slot]);
 	c->drives[slot] = *d;
@@ -511,18 +361,18 @@ int nb_config_add_drive(struct nb_vm_config *c, struct nb_drive *d, bool replace
 
 static int parse_drives(struct nb_vm_config *c, struct json_object *a, char *err, size_t errlen)
 {
-	char buf[QUOTE_LEN], p[PREFIX_LEN];
+	char buf[NB_CJ_QUOTE_LEN], p[PREFIX_LEN];
 	struct nb_drive d = {0};
 	size_t i, n;
 	int ret;
 
 	if (!json_object_is_type(a, json_type_array))
-		return fail(err, errlen, -EINVAL, "%s: must be an array, not %s", S_DRIVES,
-			    describe(buf, sizeof(buf), a));
+		return nb_cj_fail(err, errlen, -EINVAL, "%s: must be an array, not %s", S_DRIVES,
+				  nb_cj_describe(buf, sizeof(buf), a));
 	n = json_object_array_length(a);
 	if (n > NB_MAX_DRIVES)
-		return fail(err, errlen, -EINVAL, "%s: at most %d drives are supported", S_DRIVES,
-			    NB_MAX_DRIVES);
+		return nb_cj_fail(err, errlen, -EINVAL, "%s: at most %d drives are supported",
+				  S_DRIVES, NB_MAX_DRIVES);
 	for (i = 0; i < n; i++) {
 		snprintf(p, sizeof(p), "%s[%zu]", S_DRIVES, i);
 		ret = parse_drive(&d, json_object_array_get_idx(a, i), p, err, errlen);
@@ -538,13 +388,10 @@ static int parse_drives(struct nb_vm_config *c, struct json_object *a, char *err
 static int parse_serial(struct nb_vm_config *c, struct json_object *o, char *err, size_t errlen)
 {
 	static const char *const known[] = {"output_path", NULL};
-	static const char *const unsupported[] = {NULL};
 	char *path = NULL;
 	int ret;
 
-	ret = check_object(o, S_SERIAL, err, errlen);
-	if (!ret)
-		ret = check_keys(o, S_SERIAL, known, unsupported, err, errlen);
+	ret = nb_cj_check_section(o, S_SERIAL, known, NULL, err, errlen);
 	if (!ret)
 		ret = get_str(o, S_SERIAL, "output_path", false, &path, err, errlen);
 	if (!ret && path)
@@ -558,70 +405,73 @@ static int parse_serial(struct nb_vm_config *c, struct json_object *o, char *err
 	return 0;
 }
 
+/*
+ * As in Firecracker's config file, "cpu-config" names a template file (a
+ * relative path is taken from the current directory, as every other path
+ * here); an inline object is accepted too, so a config can be one file.
+ */
+static int parse_cpu_config(struct nb_vm_config *c, struct json_object *v, char *err, size_t errlen)
+{
+	char buf[NB_CJ_QUOTE_LEN];
+	const char *path;
+
+	if (json_object_is_type(v, json_type_object))
+		return nb_cpu_config_parse(&c->cpu, v, S_CPU, err, errlen);
+	if (!json_object_is_type(v, json_type_string))
+		return nb_cj_fail(err, errlen, -EINVAL,
+				  "%s: must be a file path or an object, not %s", S_CPU,
+				  nb_cj_describe(buf, sizeof(buf), v));
+	path = json_object_get_string(v);
+	if (!*path)
+		return nb_cj_fail(err, errlen, -EINVAL, "%s: must not be empty", S_CPU);
+	if (strlen(path) != (size_t)json_object_get_string_len(v))
+		return nb_cj_fail(err, errlen, -EINVAL, "%s: must not contain a NUL character",
+				  S_CPU);
+	return nb_cpu_config_from_file(&c->cpu, path, err, errlen);
+}
+
 static int parse_root(struct nb_vm_config *c, struct json_object *root, char *err, size_t errlen)
 {
-	static const char *const known[] = {S_BOOT, S_MACHINE, S_DRIVES, S_SERIAL, NULL};
+	static const char *const known[] = {S_BOOT, S_MACHINE, S_DRIVES, S_SERIAL, S_CPU, NULL};
 	static const char *const unsupported[] = {
-		"network-interfaces", "vsock", "logger", "metrics", "balloon",
-		"entropy", "mmds-config", "cpu-config", NULL,
-	};
+	    "network-interfaces", "vsock", "logger", "metrics", "balloon", "entropy",
+	    "mmds-config",	  NULL};
 	struct json_object *v;
-	char buf[QUOTE_LEN];
+	char buf[NB_CJ_QUOTE_LEN];
 	int ret;
 
 	if (!json_object_is_type(root, json_type_object))
-		return fail(err, errlen, -EINVAL, "config: must be a JSON object, not %s",
-			    describe(buf, sizeof(buf), root));
-	ret = check_keys(root, "", known, unsupported, err, errlen);
-	if (!ret && field(root, S_BOOT, &v)) {
+		return nb_cj_fail(err, errlen, -EINVAL, "config: must be a JSON object, not %s",
+				  nb_cj_describe(buf, sizeof(buf), root));
+	ret = nb_cj_check_keys(root, "", known, unsupported, err, errlen);
+	if (!ret && nb_cj_field(root, S_BOOT, &v)) {
 		ret = nb_config_parse_boot_source(&c->boot, v, err, errlen);
 		c->has_boot = !ret;
 	}
-	if (!ret && field(root, S_MACHINE, &v)) {
+	if (!ret && nb_cj_field(root, S_MACHINE, &v)) {
 		ret = nb_config_parse_machine(&c->machine, v, err, errlen);
 		c->has_machine = !ret;
 	}
-	if (!ret && field(root, S_DRIVES, &v))
+	if (!ret && nb_cj_field(root, S_DRIVES, &v))
 		ret = parse_drives(c, v, err, errlen);
-	if (!ret && field(root, S_SERIAL, &v))
+	if (!ret && nb_cj_field(root, S_SERIAL, &v))
 		ret = parse_serial(c, v, err, errlen);
+	if (!ret && nb_cj_field(root, S_CPU, &v)) {
+		ret = parse_cpu_config(c, v, err, errlen);
+		c->has_cpu_config = !ret;
+	}
 	return ret;
 }
 
 int nb_config_from_json(struct nb_vm_config *c, const char *text, char *err, size_t errlen)
 {
-	struct json_tokener *tok;
-	struct json_object *root;
-	enum json_tokener_error jerr;
+	struct json_object *root = NULL;
 	struct nb_vm_config t;
-	size_t len = strlen(text), end, line = 1, col = 1;
 	int ret;
 
-	if (len > NB_CONFIG_MAX_FILE_SIZE)
-		return fail(err, errlen, -EFBIG, "config: larger than %d bytes",
-			    NB_CONFIG_MAX_FILE_SIZE);
-	tok = json_tokener_new();
-	if (!tok)
-		return fail(err, errlen, -ENOMEM, "config: out of memory");
-	json_tokener_set_flags(tok, JSON_TOKENER_STRICT);
-	/* The NUL is passed too: it ends a top-level number or literal. */
-	root = json_tokener_parse_ex(tok, text, (int)len + 1);
-	jerr = json_tokener_get_error(tok);
-	if (jerr != json_tokener_success) {
-		end = json_tokener_get_parse_end(tok);
-		for (size_t i = 0; i < end && i < len; i++, col++) {
-			if (text[i] == '\n') {
-				line++;
-				col = 0;
-			}
-		}
-		json_tokener_free(tok);
-		json_object_put(root);
-		return fail(err, errlen, -EINVAL, "JSON syntax error at line %zu, column %zu: %s",
-			    line, col, json_tokener_error_desc(jerr));
-	}
-	json_tokener_free(tok);
-
+	ret = nb_cj_parse_text(text, "config", &root, err, errlen);
+	if (ret)
+		return ret;
 	nb_config_init(&t);
 	ret = parse_root(&t, root, err, errlen);
 	json_object_put(root);
@@ -634,76 +484,14 @@ int nb_config_from_json(struct nb_vm_config *c, const char *text, char *err, siz
 	return 0;
 }
 
-static int errno_msg(int e, char *msg, size_t n)
+static int parse_text(void *c, const char *text, char *err, size_t errlen)
 {
-	char buf[128];
-
-	return fail(msg, n, -e, "%s", strerror_r(e, buf, sizeof(buf)));
-}
-
-/* Reads all of @path (a pipe too) into a NUL-terminated *@text. */
-static int read_text(const char *path, char **text, char *msg, size_t n)
-{
-	size_t len = 0, cap = 4096;
-	char *buf = NULL, *nbuf;
-	ssize_t r;
-	int fd, ret = 0;
-
-	fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		return errno_msg(errno, msg, n);
-	for (;;) {
-		if (!buf || len + 1 == cap) {
-			if (buf)
-				cap *= 2;
-			nbuf = realloc(buf, cap);
-			if (!nbuf) {
-				ret = fail(msg, n, -ENOMEM, "out of memory");
-				break;
-			}
-			buf = nbuf;
-		}
-		r = read(fd, buf + len, cap - len - 1);
-		if (r < 0 && errno == EINTR)
-			continue;
-		if (r < 0) {
-			ret = errno_msg(errno, msg, n);
-			break;
-		}
-		if (r == 0)
-			break;
-		len += r;
-		if (len > NB_CONFIG_MAX_FILE_SIZE) {
-			ret = fail(msg, n, -EFBIG, "larger than %d bytes", NB_CONFIG_MAX_FILE_SIZE);
-			break;
-		}
-	}
-	close(fd);
-	if (!ret && memchr(buf, '\0', len))
-		ret = fail(msg, n, -EINVAL, "contains a NUL byte");
-	if (ret) {
-		free(buf);
-		return ret;
-	}
-	buf[len] = '\0';
-	*text = buf;
-	return 0;
+	return nb_config_from_json(c, text, err, errlen);
 }
 
 int nb_config_from_file(struct nb_vm_config *c, const char *path, char *err, size_t errlen)
 {
-	char msg[512], name[256];
-	char *text = NULL;
-	int ret;
-
-	ret = read_text(path, &text, msg, sizeof(msg));
-	if (!ret)
-		ret = nb_config_from_json(c, text, msg, sizeof(msg));
-	free(text);
-	if (ret)
-		fail(err, errlen, ret, "config file %s: %s", printable(name, sizeof(name), path),
-		     msg);
-	return ret;
+	return nb_cj_from_file(path, "config file", parse_text, c, err, errlen);
 }
 
 int nb_config_validate(const struct nb_vm_config *c, char *err, size_t errlen)
@@ -714,15 +502,15 @@ int nb_config_validate(const struct nb_vm_config *c, char *err, size_t errlen)
 	int ret;
 
 	if (!c->has_boot)
-		return fail(err, errlen, -EINVAL, "%s: is required", S_BOOT);
+		return nb_cj_fail(err, errlen, -EINVAL, "%s: is required", S_BOOT);
 	ret = check_boot(&c->boot, err, errlen);
 	if (!ret)
 		ret = check_machine(&c->machine, err, errlen);
 	if (ret)
 		return ret;
 	if (c->nr_drives > NB_MAX_DRIVES)
-		return fail(err, errlen, -EINVAL, "%s: at most %d drives are supported", S_DRIVES,
-			    NB_MAX_DRIVES);
+		return nb_cj_fail(err, errlen, -EINVAL, "%s: at most %d drives are supported",
+				  S_DRIVES, NB_MAX_DRIVES);
 	for (i = 0; i < c->nr_drives; i++) {
 		d = &c->drives[i];
 		snprintf(p, sizeof(p), "%s[%u]", S_DRIVES, i);
@@ -731,16 +519,22 @@ int nb_config_validate(const struct nb_vm_config *c, char *err, size_t errlen)
 			return ret;
 		for (j = 0; j < i; j++) {
 			if (!strcmp(c->drives[j].drive_id, d->drive_id))
-				return fail(err, errlen, -EINVAL,
-					    "%s.drive_id: \"%s\" is already used by %s[%u]", p,
-					    d->drive_id, S_DRIVES, j);
+				return nb_cj_fail(err, errlen, -EINVAL,
+						  "%s.drive_id: \"%s\" is already used by %s[%u]",
+						  p, d->drive_id, S_DRIVES, j);
 			if (c->drives[j].is_root_device && d->is_root_device)
-				return fail(err, errlen, -EINVAL,
-					    "%s.is_root_device: %s[%u] is already the root device",
-					    p, S_DRIVES, j);
+				return nb_cj_fail(
+				    err, errlen, -EINVAL,
+				    "%s.is_root_device: %s[%u] is already the root device", p,
+				    S_DRIVES, j);
 		}
 	}
-	if (c->serial_output_path)
-		return check_path(S_SERIAL, "output_path", c->serial_output_path, err, errlen);
+	if (c->serial_output_path) {
+		ret = check_path(S_SERIAL, "output_path", c->serial_output_path, err, errlen);
+		if (ret)
+			return ret;
+	}
+	if (c->has_cpu_config)
+		return nb_cpu_config_check(&c->cpu, S_CPU, err, errlen);
 	return 0;
 }

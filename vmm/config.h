@@ -15,18 +15,26 @@
  *   { "boot-source": { "kernel_image_path", "initrd_path", "boot_args" },
  *     "machine-config": { "vcpu_count", "mem_size_mib", "smt",
  *                         "track_dirty_pages", "huge_pages": "None" | "2M",
- *                         "nested", "el2_e2h0" },
+ *                         "nested", "el2_e2h0", "hide_nv2" },
  *     "drives": [ { "drive_id", "path_on_host", "is_root_device",
  *                   "is_read_only", "partuuid",
  *                   "cache_type": "Unsafe" | "Writeback",
  *                   "io_engine": "Sync" | "Async" } ],
- *     "serial": { "output_path" } }
+ *     "serial": { "output_path" },
+ *     "cpu-config": "PATH" | { ...a custom CPU template... } }
  *
- * "nested" (the guest runs at virtual EL2) and "el2_e2h0" (... without VHE)
- * are nestbox's own. JSON types are strict: integers must be JSON integers,
- * booleans JSON booleans; null is accepted only for optional strings and
- * means "not given". Firecracker's other sections are refused as "not
- * supported yet", any other unknown field as "unknown field".
+ * "nested" (the guest runs at virtual EL2), "el2_e2h0" (... without VHE) and
+ * "hide_nv2" (hide FEAT_NV2 from that guest hypervisor, so that it cannot
+ * run guest hypervisors of its own; requires nested) are nestbox's own.
+ * "cpu-config" is, as in Firecracker, the path of a custom CPU template file
+ * (relative to the current directory); nestbox also takes the template
+ * inline as an object. cpu_config.h describes templates; errors from a file
+ * read "cpu-config PATH: ...", from an inline object "cpu-config.FIELD: ...".
+ *
+ * JSON types are strict: integers must be JSON integers, booleans JSON
+ * booleans; null is accepted only for optional strings and means "not
+ * given". Firecracker's other sections are refused as "not supported
+ * yet", any other unknown field as "unknown field".
  *
  * Errors: functions return 0 or a negative errno (-EINVAL for bad input,
  * -ENOMEM, or the file's errno) and write one line into @err (@errlen bytes,
@@ -49,6 +57,8 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+
+#include "vmm/cpu_config.h"
 
 struct json_object;
 
@@ -92,6 +102,7 @@ struct nb_machine_config {
 	enum nb_huge_pages huge_pages; /* 2M: mem_size_mib must be even */
 	bool nested;		       /* vCPUs boot at virtual EL2 */
 	bool el2_e2h0;		       /* ... without VHE; requires nested */
+	bool hide_nv2;		       /* ... without FEAT_NV2; requires nested */
 };
 
 struct nb_drive {
@@ -112,12 +123,14 @@ struct nb_vm_config {
 	struct nb_drive drives[NB_MAX_DRIVES];
 	unsigned int nr_drives;
 	char *serial_output_path; /* NULL: the serial console goes to stdout */
+	struct nb_cpu_config cpu; /* a custom CPU template; no heap strings */
+	bool has_cpu_config;	  /* cpu was set, else no template */
 };
 
 /*
  * Empties @c: no boot source, no drives, serial to stdout, and the default
  * machine (NB_DEFAULT_VCPUS vCPU, NB_DEFAULT_MEM_MIB MiB, everything else
- * off) with has_machine false. @c must not hold allocations.
+ * off) with has_machine false, no CPU template. @c must not hold allocations.
  */
 void nb_config_init(struct nb_vm_config *c);
 
@@ -181,7 +194,8 @@ int nb_config_from_file(struct nb_vm_config *c, const char *path, char *err, siz
 /*
  * Checks every rule on @c, however it was filled: each section's own rules
  * again, then that a boot source is present, at most NB_MAX_DRIVES drives,
- * drive ids unique and at most one root device. 0 or -EINVAL.
+ * drive ids unique, at most one root device, and the CPU template's rules
+ * (nb_cpu_config_check()) if has_cpu_config. 0 or -EINVAL.
  */
 int nb_config_validate(const struct nb_vm_config *c, char *err, size_t errlen);
 

@@ -42,6 +42,7 @@ static void expect_error(const char *json, const char *prefix)
 	ck_assert_msg(!strchr(err, '\n'), "error '%s' is not one line", err);
 	/* On error the config is left as it was. */
 	ck_assert(!c.has_boot && !c.has_machine && !c.nr_drives && !c.serial_output_path);
+	ck_assert(!c.has_cpu_config && nb_cpu_config_empty(&c.cpu));
 	ck_assert_ptr_null(c.boot.kernel_image_path);
 	nb_config_free(&c);
 }
@@ -131,9 +132,11 @@ START_TEST(test_minimal_file_gets_defaults)
 	ck_assert_uint_eq(c.machine.vcpu_count, NB_DEFAULT_VCPUS);
 	ck_assert_uint_eq(c.machine.mem_size_mib, NB_DEFAULT_MEM_MIB);
 	ck_assert(!c.machine.nested && !c.machine.smt && !c.machine.el2_e2h0);
+	ck_assert(!c.machine.hide_nv2);
 	ck_assert_int_eq(c.machine.huge_pages, NB_HUGE_PAGES_NONE);
 	ck_assert_uint_eq(c.nr_drives, 0);
 	ck_assert_ptr_null(c.serial_output_path);
+	ck_assert(!c.has_cpu_config && nb_cpu_config_empty(&c.cpu));
 	nb_config_free(&c);
 }
 END_TEST
@@ -160,6 +163,7 @@ START_TEST(test_optional_fields)
 
 	expect_ok(MACHINE("\"huge_pages\": \"None\", \"nested\": true"), &c);
 	ck_assert(c.has_machine && c.machine.nested && !c.machine.el2_e2h0);
+	ck_assert(!c.machine.hide_nv2);
 	ck_assert_int_eq(c.machine.huge_pages, NB_HUGE_PAGES_NONE);
 	nb_config_free(&c);
 
@@ -211,8 +215,8 @@ END_TEST
 START_TEST(test_unsupported_sections)
 {
 	static const char *const sections[] = {
-	    "network-interfaces", "vsock",     "logger", "metrics", "balloon", "entropy",
-	    "mmds-config",	  "cpu-config"};
+	    "network-interfaces", "vsock", "logger", "metrics", "balloon", "entropy",
+	    "mmds-config"};
 	char json[128], msg[64];
 
 	for (unsigned int i = 0; i < sizeof(sections) / sizeof(*sections); i++) {
@@ -251,6 +255,8 @@ START_TEST(test_wrong_types)
 	expect_error(MACHINE("\"nested\": null"), "machine-config.nested: must be a boolean");
 	expect_error(MACHINE("\"el2_e2h0\": \"yes\""),
 		     "machine-config.el2_e2h0: must be a boolean");
+	expect_error(MACHINE("\"nested\": true, \"hide_nv2\": 1"),
+		     "machine-config.hide_nv2: must be a boolean, not 1");
 	expect_error(MACHINE("\"huge_pages\": \"1G\""),
 		     "machine-config.huge_pages: must be \"None\" or \"2M\"");
 	expect_error(MACHINE("\"huge_pages\": 2"), "machine-config.huge_pages: must be \"None\"");
@@ -339,12 +345,21 @@ END_TEST
 
 START_TEST(test_machine_rules)
 {
+	struct nb_vm_config c;
+
 	expect_error(MACHINE("\"smt\": true"), "machine-config.smt: not supported on arm64");
 	expect_valid(MACHINE("\"smt\": false"));
 	expect_error(MACHINE("\"el2_e2h0\": true"), "machine-config.el2_e2h0: requires nested");
 	expect_error(MACHINE("\"el2_e2h0\": true, \"nested\": false"),
 		     "machine-config.el2_e2h0: requires nested");
 	expect_valid(MACHINE("\"el2_e2h0\": true, \"nested\": true"));
+	expect_error(MACHINE("\"hide_nv2\": true"), "machine-config.hide_nv2: requires nested");
+	expect_error(MACHINE("\"hide_nv2\": true, \"nested\": false"),
+		     "machine-config.hide_nv2: requires nested");
+	expect_valid(MACHINE("\"hide_nv2\": false"));
+	expect_ok(MACHINE("\"hide_nv2\": true, \"nested\": true, \"el2_e2h0\": true"), &c);
+	ck_assert(c.machine.hide_nv2 && c.machine.nested && c.machine.el2_e2h0);
+	nb_config_free(&c);
 	expect_error("{\"machine-config\": {\"vcpu_count\": 1, \"mem_size_mib\": 257, "
 		     "\"huge_pages\": \"2M\"}}",
 		     "machine-config.mem_size_mib: must be a multiple of 2 with huge_pages \"2M\"");
@@ -617,6 +632,119 @@ START_TEST(test_file_from_pipe)
 }
 END_TEST
 
+/* Writes @text into the file @dir/@name, its path in @path. */
+static void write_file(char *path, size_t n, const char *dir, const char *name, const char *text)
+{
+	FILE *f;
+
+	snprintf(path, n, "%s/%s", dir, name);
+	f = fopen(path, "w");
+	ck_assert_ptr_nonnull(f);
+	ck_assert_int_ge(fputs(text, f), 0);
+	ck_assert_int_eq(fclose(f), 0);
+}
+
+#define TEMPLATE                                                                                   \
+	"{\"kvm_capabilities\": [\"!172\"], \"vcpu_features\": [{\"index\": 0, \"bitmap\": "       \
+	"\"0b1\"}]}"
+#define BAD_TEMPLATE "{\"vcpu_features\": [{\"index\": 7, \"bitmap\": \"0b1\"}]}"
+
+START_TEST(test_cpu_config_key)
+{
+	const char *tmp = getenv("TMPDIR");
+	struct nb_vm_config c;
+	char dir[PATH_MAX], path[PATH_MAX + 16], vm[PATH_MAX + 16], cwd[PATH_MAX];
+	char json[PATH_MAX + 128], err[3 * PATH_MAX] = "", want[3 * PATH_MAX];
+
+	snprintf(dir, sizeof(dir), "%s/nb-test-config-XXXXXX", tmp ? tmp : "/tmp");
+	ck_assert_ptr_nonnull(mkdtemp(dir));
+	write_file(path, sizeof(path), dir, "t.json", TEMPLATE);
+
+	/* A template file's path, as in Firecracker's config file. */
+	snprintf(json, sizeof(json), "{" BOOT ", \"cpu-config\": \"%s\"}", path);
+	expect_ok(json, &c);
+	ck_assert(c.has_cpu_config);
+	ck_assert_uint_eq(c.cpu.nr_kvm_caps_removed, 1);
+	ck_assert_uint_eq(c.cpu.kvm_caps_removed[0], 172);
+	ck_assert_uint_eq(c.cpu.nr_vcpu_features, 1);
+	ck_assert_uint_eq(c.cpu.vcpu_features[0].bitmap.value[0], 1);
+	ck_assert_int_eq(nb_config_validate(&c, err, sizeof(err)), 0);
+	nb_config_free(&c);
+	ck_assert(!c.has_cpu_config && nb_cpu_config_empty(&c.cpu));
+
+	/* A relative path is taken from the current directory. */
+	ck_assert_ptr_nonnull(getcwd(cwd, sizeof(cwd)));
+	ck_assert_int_eq(chdir(dir), 0);
+	expect_ok("{\"cpu-config\": \"t.json\"}", &c);
+	ck_assert(c.has_cpu_config && c.cpu.nr_vcpu_features == 1);
+	nb_config_free(&c);
+	ck_assert_int_eq(nb_config_from_json(&c, "{\"cpu-config\": \"nt.json\"}", err, sizeof(err)),
+			 -ENOENT);
+	ck_assert_int_eq(chdir(cwd), 0);
+	ck_assert_str_eq(err, "cpu-config nt.json: No such file or directory");
+	ck_assert_int_eq(
+	    nb_config_from_json(&c, "{\"cpu-config\": \"/nonexistent/t.json\"}", err, sizeof(err)),
+	    -ENOENT);
+	ck_assert_str_eq(err, "cpu-config /nonexistent/t.json: No such file or directory");
+	ck_assert(!c.has_cpu_config);
+
+	/* The template inline, and an empty one. */
+	expect_ok("{\"cpu-config\": {\"reg_modifiers\": [{\"addr\": \"0x603000000013c020\", "
+		  "\"bitmap\": \"0b1\"}]}}",
+		  &c);
+	ck_assert(c.has_cpu_config);
+	ck_assert_uint_eq(c.cpu.nr_reg_modifiers, 1);
+	ck_assert_uint_eq(c.cpu.reg_modifiers[0].reg_bits, 64);
+	/* A failed parse keeps it. */
+	ck_assert_int_eq(nb_config_from_json(&c, "{\"cpu-config\": {\"x\": 1}}", err, sizeof(err)),
+			 -EINVAL);
+	ck_assert_str_eq(err, "cpu-config.x: unknown field");
+	ck_assert(c.has_cpu_config && c.cpu.nr_reg_modifiers == 1);
+	nb_config_free(&c);
+	expect_ok("{\"cpu-config\": {}}", &c);
+	ck_assert(c.has_cpu_config && nb_cpu_config_empty(&c.cpu));
+	nb_config_free(&c);
+
+	expect_error("{\"cpu-config\": 42}",
+		     "cpu-config: must be a file path or an object, not 42");
+	expect_error("{\"cpu-config\": []}",
+		     "cpu-config: must be a file path or an object, not an array");
+	expect_error("{\"cpu-config\": null}",
+		     "cpu-config: must be a file path or an object, not null");
+	expect_error("{\"cpu-config\": true}",
+		     "cpu-config: must be a file path or an object, not true");
+	expect_error("{\"cpu-config\": \"\"}", "cpu-config: must not be empty");
+	expect_error("{\"cpu-config\": \"t.json\\u0000x\"}",
+		     "cpu-config: must not contain a NUL character");
+
+	/* Errors name the file, or the field of the inline template. */
+	expect_error("{\"cpu-config\": " BAD_TEMPLATE "}",
+		     "cpu-config.vcpu_features[0].index: must be between 0 and 6");
+	expect_error("{\"cpu-config\": {\"cpuid_modifiers\": []}}",
+		     "cpu-config.cpuid_modifiers: x86_64 only");
+	write_file(path, sizeof(path), dir, "t.json", BAD_TEMPLATE);
+	snprintf(want, sizeof(want),
+		 "cpu-config %s: vcpu_features[0].index: must be between 0 and 6", path);
+	expect_error(json, want);
+
+	/* From a config file, both files are named. */
+	snprintf(json, sizeof(json), "{\"cpu-config\": \"%s\"}", path);
+	write_file(vm, sizeof(vm), dir, "vm.json", json);
+	nb_config_init(&c);
+	ck_assert_int_eq(nb_config_from_file(&c, vm, err, sizeof(err)), -EINVAL);
+	snprintf(want, sizeof(want),
+		 "config file %s: cpu-config %s: vcpu_features[0].index: must be between 0 and 6",
+		 vm, path);
+	ck_assert_str_eq(err, want);
+	ck_assert(!c.has_cpu_config);
+	nb_config_free(&c);
+
+	ck_assert_int_eq(unlink(vm), 0);
+	ck_assert_int_eq(unlink(path), 0);
+	ck_assert_int_eq(rmdir(dir), 0);
+}
+END_TEST
+
 START_TEST(test_error_buffer)
 {
 	struct nb_vm_config c;
@@ -715,6 +843,16 @@ START_TEST(test_section_parsers)
 	json_object_put(o);
 	ck_assert_uint_eq(m.vcpu_count, 2);
 	ck_assert_uint_eq(m.mem_size_mib, 99);
+	o = json_tokener_parse("{\"vcpu_count\": 2, \"mem_size_mib\": 99, \"hide_nv2\": true}");
+	ck_assert_int_eq(nb_config_parse_machine(&m, o, err, sizeof(err)), -EINVAL);
+	json_object_put(o);
+	ck_assert_str_eq(err, "machine-config.hide_nv2: requires nested");
+	ck_assert(!m.hide_nv2);
+	o = json_tokener_parse("{\"vcpu_count\": 2, \"mem_size_mib\": 99, \"nested\": true, "
+			       "\"hide_nv2\": true}");
+	ck_assert_int_eq(nb_config_parse_machine(&m, o, err, sizeof(err)), 0);
+	json_object_put(o);
+	ck_assert(m.nested && m.hide_nv2);
 	ck_assert_int_eq(nb_config_parse_machine(&m, NULL, err, sizeof(err)), -EINVAL);
 	ck_assert_str_eq(err, "machine-config: must be an object, not null");
 
@@ -852,6 +990,25 @@ START_TEST(test_validate)
 	expect_invalid(&c, "machine-config.el2_e2h0: requires nested");
 	c.machine.nested = true;
 	ck_assert_int_eq(nb_config_validate(&c, err, sizeof(err)), 0);
+	c.machine.el2_e2h0 = false;
+	c.machine.hide_nv2 = true;
+	ck_assert_int_eq(nb_config_validate(&c, err, sizeof(err)), 0);
+	c.machine.nested = false;
+	expect_invalid(&c, "machine-config.hide_nv2: requires nested");
+	c.machine.hide_nv2 = false;
+
+	/* A template is checked only when it was set. */
+	c.cpu.nr_vcpu_features = 1;
+	c.cpu.vcpu_features[0].index = 7;
+	ck_assert_int_eq(nb_config_validate(&c, err, sizeof(err)), 0);
+	c.has_cpu_config = true;
+	expect_invalid(&c, "cpu-config.vcpu_features[0].index: must be between 0 and 6");
+	c.cpu.vcpu_features[0].index = 6;
+	ck_assert_int_eq(nb_config_validate(&c, err, sizeof(err)), 0);
+	c.serial_output_path = strdup("");
+	expect_invalid(&c, "serial.output_path: must not be empty");
+	free(c.serial_output_path);
+	c.serial_output_path = NULL;
 
 	c.drives[1].is_root_device = true;
 	expect_invalid(&c, "drives[1].is_root_device: drives[0] is already the root device");
@@ -930,6 +1087,7 @@ int main(void)
 	tcase_add_test(tc, test_file_errors);
 	tcase_add_test(tc, test_file_content_limits);
 	tcase_add_test(tc, test_file_from_pipe);
+	tcase_add_test(tc, test_cpu_config_key);
 	tcase_add_test(tc, test_error_buffer);
 	tcase_add_test(tc, test_replace_and_keep);
 	tcase_add_test(tc, test_free_partial);
