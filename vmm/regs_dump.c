@@ -8,41 +8,18 @@
 #include <sys/ioctl.h>
 
 #include "arch/aarch64/sysreg.h"
-
-/* The vCPU's register ids, malloc'd into *@list. 0 or -errno. */
-static int reg_list(int vcpu_fd, struct kvm_reg_list **list)
-{
-	struct kvm_reg_list probe = { .n = 0 };
-	struct kvm_reg_list *l;
-
-	/* The first call fails with E2BIG and says how many there are. */
-	if (ioctl(vcpu_fd, KVM_GET_REG_LIST, &probe) == 0)
-		return -EINVAL;
-	if (errno != E2BIG)
-		return -errno;
-	l = malloc(sizeof(*l) + probe.n * sizeof(l->reg[0]));
-	if (!l)
-		return -ENOMEM;
-	l->n = probe.n;
-	if (ioctl(vcpu_fd, KVM_GET_REG_LIST, l) < 0) {
-		int e = errno;
-
-		free(l);
-		return -e;
-	}
-	*list = l;
-	return 0;
-}
+#include "arch/aarch64/vcpu.h"
 
 static int dump_vcpu(int fd, uint32_t idx, FILE *out)
 {
-	struct kvm_reg_list *l = NULL;
-	int r = reg_list(fd, &l);
+	uint64_t *ids = NULL;
+	size_t n = 0;
+	int r = nb_vcpu_reg_list(fd, &ids, &n);
 
 	if (r)
 		return r;
-	for (uint64_t i = 0; i < l->n; i++) {
-		uint64_t id = l->reg[i], val[2] = { 0, 0 };
+	for (size_t i = 0; i < n; i++) {
+		uint64_t id = ids[i], val[2] = { 0, 0 };
 		uint64_t size = 1ULL << ((id & KVM_REG_SIZE_MASK) >> KVM_REG_SIZE_SHIFT);
 		struct kvm_one_reg reg = { .id = id, .addr = (uintptr_t)val };
 		char name[64];
@@ -61,7 +38,7 @@ static int dump_vcpu(int fd, uint32_t idx, FILE *out)
 		else
 			fprintf(out, "vcpu%u %s 0x%" PRIx64 "\n", idx, name, val[0]);
 	}
-	free(l);
+	free(ids);
 	return 0;
 }
 

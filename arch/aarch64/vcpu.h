@@ -4,16 +4,62 @@
 #define NB_ARCH_VCPU_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
+
+#define NB_VCPU_FEATURE_WORDS 7 /* struct kvm_vcpu_init.features */
 
 struct nb_vcpu_features {
 	bool el2;	  /* KVM_ARM_VCPU_HAS_EL2: boot at virtual EL2 */
 	bool el2_e2h0;	  /* ... without VHE (KVM_ARM_VCPU_HAS_EL2_E2H0) */
 	bool powered_off; /* secondaries: wait for PSCI CPU_ON */
+	/*
+	 * A CPU template's changes, applied last to each feature word:
+	 * word = (word & ~mask) | (value & mask).
+	 */
+	uint32_t mask[NB_VCPU_FEATURE_WORDS], value[NB_VCPU_FEATURE_WORDS];
 };
 
-/* KVM_ARM_PREFERRED_TARGET + KVM_ARM_VCPU_INIT with PSCI 0.2. 0 or -errno. */
+/*
+ * The feature words KVM_ARM_VCPU_INIT gets for @f on top of @words (the
+ * preferred target's): PSCI 0.2, POWER_OFF, HAS_EL2(_E2H0), then @f's
+ * template changes.
+ */
+void nb_vcpu_features_words(const struct nb_vcpu_features *f,
+			    uint32_t words[NB_VCPU_FEATURE_WORDS]);
+
+/* KVM_ARM_PREFERRED_TARGET + KVM_ARM_VCPU_INIT as nb_vcpu_features_words(). 0 or -errno. */
 int nb_vcpu_arch_init(int vm_fd, int vcpu_fd, const struct nb_vcpu_features *f);
+
+/*
+ * The ids of every register of the vCPU (KVM_GET_REG_LIST), malloc'd into
+ * *@ids (the caller frees), their number in *@n. 0 or -errno.
+ */
+int nb_vcpu_reg_list(int vcpu_fd, uint64_t **ids, size_t *n);
+
+/*
+ * ONE_REG access of a register of any size up to 128 bits: @val[0] holds
+ * bits 0..63, @val[1] bits 64..127 (zero for smaller registers). 0 or -errno.
+ */
+int nb_vcpu_get_reg_wide(int vcpu_fd, uint64_t id, uint64_t val[2]);
+int nb_vcpu_set_reg_wide(int vcpu_fd, uint64_t id, const uint64_t val[2]);
+
+/* How many ID-register masks KVM_ARM_GET_REG_WRITABLE_MASKS returns. */
+#define NB_ID_REG_MASKS 192
+
+/*
+ * Which bits of each feature ID register userspace may change before the
+ * first KVM_RUN (KVM_ARM_GET_REG_WRITABLE_MASKS), indexed by
+ * nb_id_reg_mask_index(). 0, -ENOTSUP without
+ * KVM_CAP_ARM_SUPPORTED_REG_MASK_RANGES, or -errno.
+ */
+int nb_vm_id_reg_masks(int vm_fd, uint64_t masks[NB_ID_REG_MASKS]);
+
+/*
+ * The index in those masks of the system register @id, or -1 if @id is not
+ * in the feature ID range (op0 3, op1 0, 1 or 3, CRn 0, CRm 0..7).
+ */
+int nb_id_reg_mask_index(uint64_t id);
 
 /*
  * The boot vCPU's entry state: PC = @entry, x0 = @fdt, PSTATE = EL1h (EL2h
