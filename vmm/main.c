@@ -30,8 +30,8 @@ static void usage(FILE *out)
 		"\n"
 		"Boots a microVM (or, with --nested, a guest hypervisor at virtual EL2) and\n"
 		"exits when the guest powers off. The configuration is a Firecracker-style\n"
-		"JSON file (boot-source, machine-config, drives, serial), quick flags, or\n"
-		"both (the flags override the file).\n"
+		"JSON file (boot-source, machine-config, drives, serial, cpu-config), quick\n"
+		"flags, or both (the flags override the file).\n"
 		"\n"
 		"  --config-file FILE  the VM configuration (JSON)\n"
 		"  --no-api            run from the configuration alone, without the REST\n"
@@ -45,6 +45,10 @@ static void usage(FILE *out)
 		"  --mem MIB           guest RAM in MiB (machine-config.mem_size_mib, default 128)\n"
 		"  --nested            boot at virtual EL2: a guest hypervisor\n"
 		"  --el2-e2h0          ... without VHE (implies --nested)\n"
+		"  --hide-nv2          ... hiding FEAT_NV2, so that it cannot run guest\n"
+		"                      hypervisors itself (implies --nested)\n"
+		"  --cpu-config FILE   a custom CPU template (Firecracker's aarch64 JSON:\n"
+		"                      kvm_capabilities, vcpu_features, reg_modifiers)\n"
 		"  --serial-out FILE   the serial console to FILE instead of stdout\n"
 		"options:\n"
 		"  --dump-dtb FILE     write the generated device tree to FILE\n"
@@ -127,7 +131,7 @@ static int replace_str(char **dst, const char *s)
 
 enum {
 	OPT_CONFIG = 256, OPT_NO_API, OPT_KERNEL, OPT_INITRD, OPT_CMDLINE, OPT_VCPUS, OPT_MEM,
-	OPT_NESTED, OPT_E2H0, OPT_SERIAL_OUT, OPT_DUMP_DTB, OPT_DUMP_REGS, OPT_KVM, OPT_HELP, OPT_VERSION,
+	OPT_NESTED, OPT_E2H0, OPT_HIDE_NV2, OPT_CPU_CONFIG, OPT_SERIAL_OUT, OPT_DUMP_DTB, OPT_DUMP_REGS, OPT_KVM, OPT_HELP, OPT_VERSION,
 };
 
 /* Fills @cfg and @opts from the command line; 0, or 1 (the exit status) on error. */
@@ -143,6 +147,8 @@ static int parse_run_args(int argc, char **argv, struct nb_vm_config *cfg, struc
 		{ "mem", required_argument, NULL, OPT_MEM },
 		{ "nested", no_argument, NULL, OPT_NESTED },
 		{ "el2-e2h0", no_argument, NULL, OPT_E2H0 },
+		{ "hide-nv2", no_argument, NULL, OPT_HIDE_NV2 },
+		{ "cpu-config", required_argument, NULL, OPT_CPU_CONFIG },
 		{ "serial-out", required_argument, NULL, OPT_SERIAL_OUT },
 		{ "dump-dtb", required_argument, NULL, OPT_DUMP_DTB },
 		{ "dump-regs", required_argument, NULL, OPT_DUMP_REGS },
@@ -153,9 +159,9 @@ static int parse_run_args(int argc, char **argv, struct nb_vm_config *cfg, struc
 	};
 	/* Flags apply after the file, whatever their order. */
 	const char *file = NULL, *kernel = NULL, *initrd = NULL, *cmdline = NULL;
-	const char *serial_out = NULL;
+	const char *serial_out = NULL, *cpu_config = NULL;
 	long long vcpus = 0, mem = 0;
-	bool nested = false, e2h0 = false;
+	bool nested = false, e2h0 = false, hide_nv2 = false;
 	char err[512];
 	int c, r = 0;
 
@@ -176,6 +182,8 @@ static int parse_run_args(int argc, char **argv, struct nb_vm_config *cfg, struc
 			break;
 		case OPT_NESTED: nested = true; break;
 		case OPT_E2H0: nested = e2h0 = true; break;
+		case OPT_HIDE_NV2: nested = hide_nv2 = true; break;
+		case OPT_CPU_CONFIG: cpu_config = optarg; break;
 		case OPT_SERIAL_OUT: serial_out = optarg; break;
 		case OPT_DUMP_DTB: opts->dump_dtb = optarg; break;
 		case OPT_DUMP_REGS: opts->dump_regs = optarg; break;
@@ -197,6 +205,13 @@ static int parse_run_args(int argc, char **argv, struct nb_vm_config *cfg, struc
 	if (file && nb_config_from_file(cfg, file, err, sizeof(err))) {
 		fprintf(stderr, "nestbox: %s\n", err);
 		return 1;
+	}
+	if (cpu_config) {
+		if (nb_cpu_config_from_file(&cfg->cpu, cpu_config, err, sizeof(err))) {
+			fprintf(stderr, "nestbox: %s\n", err);
+			return 1;
+		}
+		cfg->has_cpu_config = true;
 	}
 	if (kernel) {
 		r |= replace_str(&cfg->boot.kernel_image_path, kernel);
@@ -222,6 +237,8 @@ static int parse_run_args(int argc, char **argv, struct nb_vm_config *cfg, struc
 		cfg->machine.nested = true;
 	if (e2h0)
 		cfg->machine.el2_e2h0 = true;
+	if (hide_nv2)
+		cfg->machine.hide_nv2 = true;
 	if (nb_config_validate(cfg, err, sizeof(err))) {
 		fprintf(stderr, "nestbox: %s\n", err);
 		return 1;

@@ -17,6 +17,7 @@
 #include "arch/aarch64/gic.h"
 #include "arch/aarch64/kvm_host.h"
 #include "arch/aarch64/layout.h"
+#include "arch/aarch64/sysreg.h"
 #include "arch/aarch64/vcpu.h"
 #include "devices/rtc_pl031.h"
 #include "devices/serial.h"
@@ -67,6 +68,165 @@ static int check_host(struct nb_vm *vm, const struct nb_machine_config *m,
 	return 0;
 }
 
+/*
+ * The capabilities a CPU template requires ("N"). Its "!N" entries are
+ * accepted but cannot drop what nestbox itself needs: the verdicts above
+ * check that whatever the template says.
+ */
+static int check_template_caps(int kvm_fd, const struct nb_cpu_config *t, char *err,
+			       size_t errlen)
+{
+	for (unsigned int i = 0; i < t->nr_kvm_caps_required; i++)
+		if (ioctl(kvm_fd, KVM_CHECK_EXTENSION, (long)t->kvm_caps_required[i]) <= 0)
+			FAIL(-ENOTSUP,
+			     "cpu-config.kvm_capabilities: this host's KVM lacks capability %u",
+			     t->kvm_caps_required[i]);
+	return 0;
+}
+
+/*
+ * The template's changes to the vCPU feature words. The features nestbox
+ * manages must come out as nestbox sets them: the rest of the VM (FDT, GIC,
+ * timers, entry level, how secondaries start) is built from them.
+ */
+static int template_features(const struct nb_vm_config *cfg, struct nb_vcpu_features *f,
+			     char *err, size_t errlen)
+{
+	static const struct { int bit; const char *name, *why; } managed[] = {
+		{ KVM_ARM_VCPU_POWER_OFF, "KVM_ARM_VCPU_POWER_OFF",
+		  "nestbox starts vCPU 0 and the others with PSCI CPU_ON" },
+		{ KVM_ARM_VCPU_PSCI_0_2, "KVM_ARM_VCPU_PSCI_0_2",
+		  "the device tree nestbox builds describes PSCI 0.2" },
+		{ KVM_ARM_VCPU_HAS_EL2, "KVM_ARM_VCPU_HAS_EL2", "set machine-config.nested instead" },
+		{ KVM_ARM_VCPU_HAS_EL2_E2H0, "KVM_ARM_VCPU_HAS_EL2_E2H0",
+		  "set machine-config.el2_e2h0 instead" },
+	};
+	const struct nb_cpu_config *t = &cfg->cpu;
+	struct nb_vcpu_features plain = *f;
+	uint32_t words[NB_VCPU_FEATURE_WORDS] = { 0 }, want[NB_VCPU_FEATURE_WORDS] = { 0 };
+
+	for (unsigned int i = 0; i < t->nr_vcpu_features; i++) {
+		const struct nb_vcpu_feature_modifier *mod = &t->vcpu_features[i];
+
+		f->mask[mod->index] = (uint32_t)mod->bitmap.filter[0];
+		f->value[mod->index] = (uint32_t)mod->bitmap.value[0];
+	}
+	nb_vcpu_features_words(&plain, want);
+	nb_vcpu_features_words(f, words);
+	for (unsigned int i = 0; i < sizeof(managed) / sizeof(managed[0]); i++) {
+		uint32_t bit = 1U << managed[i].bit;
+
+		/* POWER_OFF differs between vCPUs: a template may not touch it. */
+		if ((words[0] & bit) != (want[0] & bit) ||
+		    (managed[i].bit == KVM_ARM_VCPU_POWER_OFF && (f->mask[0] & bit)))
+			FAIL(-EINVAL, "cpu-config.vcpu_features: %s %s (word 0, bit %d): %s",
+			     words[0] & bit ? "sets" : "clears", managed[i].name, managed[i].bit,
+			     managed[i].why);
+	}
+	return 0;
+}
+
+static bool has_reg(const uint64_t *ids, size_t n, uint64_t id)
+{
+	for (size_t i = 0; i < n; i++)
+		if (ids[i] == id)
+			return true;
+	return false;
+}
+
+/*
+ * Applies one register change to every vCPU. @what names the change in
+ * errors. An ID register field KVM does not let userspace change is refused
+ * here with the writable bits (@masks, NULL if unknown), before KVM's plain
+ * EINVAL.
+ */
+static int modify_reg(struct nb_vm *vm, const char *what, uint64_t id,
+		      const struct nb_bitmap *b, const uint64_t *masks, char *err, size_t errlen)
+{
+	char name[64];
+	int idx = nb_id_reg_mask_index(id);
+
+	if (nb_reg_format_name(id, name, sizeof(name)) < 0)
+		snprintf(name, sizeof(name), "0x%llx", (unsigned long long)id);
+	for (uint32_t i = 0; i < vm->nr_vcpus; i++) {
+		uint64_t old[2], val[2];
+		int r = nb_vcpu_get_reg_wide(vm->vcpus[i].fd, id, old);
+
+		if (r)
+			FAIL(r, "%s: vCPU %u: KVM_GET_ONE_REG %s: %s", what, i, name, strerror(-r));
+		memcpy(val, old, sizeof(val));
+		nb_bitmap_apply128(b, val);
+		if (!memcmp(val, old, sizeof(val)))
+			continue;
+		if (idx >= 0 && masks && ((val[0] ^ old[0]) & ~masks[idx]))
+			FAIL(-EPERM,
+			     "%s: bits 0x%llx of %s cannot be changed on this host (its KVM lets "
+			     "userspace change 0x%llx)",
+			     what, (unsigned long long)((val[0] ^ old[0]) & ~masks[idx]), name,
+			     (unsigned long long)masks[idx]);
+		r = nb_vcpu_set_reg_wide(vm->vcpus[i].fd, id, val);
+		if (r)
+			FAIL(r, "%s: vCPU %u: KVM_SET_ONE_REG %s = 0x%llx: %s", what, i, name,
+			     (unsigned long long)val[0], strerror(-r));
+	}
+	return 0;
+}
+
+/* FEAT_NV2 as an ID register field: register, field's lowest bit. */
+static const struct { uint64_t id; int shift; } nv2_fields[] = {
+	{ NB_SYSREG(3, 0, 0, 7, 2), 24 }, /* ID_AA64MMFR2_EL1.NV */
+	{ NB_SYSREG(3, 0, 0, 7, 4), 20 }, /* ID_AA64MMFR4_EL1.NV_frac */
+};
+
+/*
+ * The CPU template's register changes, then machine-config.hide_nv2 (both
+ * NV fields to 0, so that the guest hypervisor's KVM finds no FEAT_NV2 and
+ * offers no EL2 guests of its own). Before the first KVM_RUN: ID registers
+ * are writable only until then.
+ */
+static int modify_regs(struct nb_vm *vm, const struct nb_vm_config *cfg, char *err,
+		       size_t errlen)
+{
+	const struct nb_cpu_config *t = &cfg->cpu;
+	uint64_t masks[NB_ID_REG_MASKS], *ids = NULL;
+	bool have_masks;
+	size_t n = 0;
+	int r = 0;
+
+	if (!t->nr_reg_modifiers && !cfg->machine.hide_nv2)
+		return 0;
+	have_masks = !nb_vm_id_reg_masks(vm->vm_fd, masks);
+	r = nb_vcpu_reg_list(vm->vcpus[0].fd, &ids, &n);
+	if (r)
+		FAIL(r, "KVM_GET_REG_LIST: %s", strerror(-r));
+	for (unsigned int i = 0; i < t->nr_reg_modifiers && !r; i++) {
+		const struct nb_reg_modifier *mod = &t->reg_modifiers[i];
+		char what[48];
+
+		snprintf(what, sizeof(what), "cpu-config.reg_modifiers[%u]", i);
+		if (!has_reg(ids, n, mod->addr)) {
+			snprintf(err, errlen,
+				 "%s.addr: 0x%llx is not a register of this vCPU (KVM_GET_REG_LIST; "
+				 "nestbox --dump-regs lists them)",
+				 what, (unsigned long long)mod->addr);
+			r = -ENOENT;
+			break;
+		}
+		r = modify_reg(vm, what, mod->addr, &mod->bitmap, have_masks ? masks : NULL, err,
+			       errlen);
+	}
+	for (unsigned int i = 0; i < 2 && !r && cfg->machine.hide_nv2; i++) {
+		struct nb_bitmap zero = { .filter = { 0xfULL << nv2_fields[i].shift } };
+
+		/* A kernel that does not list the register has no such field. */
+		if (has_reg(ids, n, nv2_fields[i].id))
+			r = modify_reg(vm, "machine-config.hide_nv2", nv2_fields[i].id, &zero,
+				       have_masks ? masks : NULL, err, errlen);
+	}
+	free(ids);
+	return r;
+}
+
 static int create_memory(struct nb_vm *vm, const struct nb_machine_config *m, uint64_t size,
 			 char *err, size_t errlen)
 {
@@ -86,9 +246,10 @@ static int create_memory(struct nb_vm *vm, const struct nb_machine_config *m, ui
 	return 0;
 }
 
-static int create_vcpus(struct nb_vm *vm, const struct nb_machine_config *m, char *err,
+static int create_vcpus(struct nb_vm *vm, const struct nb_vm_config *cfg, char *err,
 			size_t errlen)
 {
+	const struct nb_machine_config *m = &cfg->machine;
 	int sz = ioctl(vm->kvm_fd, KVM_GET_VCPU_MMAP_SIZE, 0);
 
 	if (sz < 0)
@@ -102,7 +263,10 @@ static int create_vcpus(struct nb_vm *vm, const struct nb_machine_config *m, cha
 		struct nb_vcpu_features f = {
 			.el2 = m->nested, .el2_e2h0 = m->el2_e2h0, .powered_off = i > 0,
 		};
-		int r;
+		int r = template_features(cfg, &f, err, errlen);
+
+		if (r)
+			return r;
 
 		v->vm = vm;
 		v->id = i;
@@ -240,6 +404,14 @@ int nb_vm_create(struct nb_vm *vm, const struct nb_vm_config *cfg, const struct 
 		FAIL(vm->kvm_fd, "%s: %s: %s", kvm_path, strerror(-vm->kvm_fd),
 		     nb_kvm_open_advice(vm->kvm_fd));
 	r = check_host(vm, m, &caps, err, errlen);
+	if (!r)
+		r = check_template_caps(vm->kvm_fd, &cfg->cpu, err, errlen);
+	if (!r) {
+		/* The template's feature words are checked before anything is built. */
+		struct nb_vcpu_features f = { .el2 = m->nested, .el2_e2h0 = m->el2_e2h0 };
+
+		r = template_features(cfg, &f, err, errlen);
+	}
 	if (r)
 		return r;
 	r = vm_type(&caps, NB_RAM_BASE + ram_size, &type, err, errlen);
@@ -256,7 +428,7 @@ int nb_vm_create(struct nb_vm *vm, const struct nb_vm_config *cfg, const struct 
 	if (!r)
 		r = nb_boot_load(&cfg->boot, &vm->mem, ram_size, &layout, err, errlen);
 	if (!r)
-		r = create_vcpus(vm, m, err, errlen);
+		r = create_vcpus(vm, cfg, err, errlen);
 	if (r)
 		return r;
 	vm->gic_fd = nb_gic_create(vm->vm_fd, vm->nr_vcpus, vm->el2);
@@ -272,6 +444,10 @@ int nb_vm_create(struct nb_vm *vm, const struct nb_vm_config *cfg, const struct 
 	/* The guest's counters start at zero, whatever the host's uptime. */
 	if (caps.counter_offset && (r = nb_vm_set_counter_offset(vm->vm_fd)))
 		FAIL(r, "KVM_ARM_SET_COUNTER_OFFSET: %s", strerror(-r));
+	/* Before the FDT is built: it shows MPIDR_EL1 as the template leaves it. */
+	r = modify_regs(vm, cfg, err, errlen);
+	if (r)
+		return r;
 	r = create_devices(vm, cfg, opts, err, errlen);
 	if (!r)
 		r = build_fdt(vm, cfg, ram_size, &layout, opts->dump_dtb, err, errlen);

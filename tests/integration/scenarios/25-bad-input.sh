@@ -25,3 +25,26 @@ expect_error 'no KVM on this host' --kernel /guest/Image --kvm /dev/nonexistent
 # An initrd that does not fit beside the kernel.
 dd if=/dev/zero of=/tmp/big.img bs=1M count=200 2>/dev/null
 expect_error 'initrd /tmp/big.img: .* does not fit' --kernel /guest/Image --initrd /tmp/big.img --mem 128
+# CPU templates: a capability KVM lacks, feature words that contradict what
+# nestbox manages, a register the vCPU does not have, an ID register field
+# KVM does not let userspace change (ID_AA64MMFR2_EL1.NV).
+tmpl() { printf '%s' "$1" >/tmp/tmpl.json; }
+tmpl '{"kvm_capabilities": ["60000"]}'
+expect_error 'cpu-config.kvm_capabilities: this host.s KVM lacks capability 60000' \
+	--kernel /guest/Image --cpu-config /tmp/tmpl.json
+# A bitmap's 0s are written too: this one would clear POWER_OFF and PSCI 0.2.
+tmpl '{"vcpu_features": [{"index": 0, "bitmap": "0b1100000"}]}'
+expect_error 'cpu-config.vcpu_features: clears KVM_ARM_VCPU_POWER_OFF (word 0, bit 0)' \
+	--kernel /guest/Image --cpu-config /tmp/tmpl.json
+tmpl '{"vcpu_features": [{"index": 0, "bitmap": "0b0xxxxxxx"}]}'
+expect_error 'cpu-config.vcpu_features: clears KVM_ARM_VCPU_HAS_EL2 .*machine-config.nested' \
+	--nested --kernel /guest/Image --cpu-config /tmp/tmpl.json
+tmpl '{"reg_modifiers": [{"addr": "0x603000000013ffff", "bitmap": "0b1"}]}'
+expect_error 'cpu-config.reg_modifiers\[0\].addr: 0x603000000013ffff is not a register of this vCPU' \
+	--kernel /guest/Image --mem 128 --cpu-config /tmp/tmpl.json
+tmpl '{"reg_modifiers": [{"addr": "0x603000000013c03a", "bitmap": "0b0001xxxxxxxxxxxxxxxxxxxxxxxx"}]}'
+expect_error 'cpu-config.reg_modifiers\[0\]: bits 0x1000000 of ID_AA64MMFR2_EL1 cannot be changed' \
+	--kernel /guest/Image --mem 128 --cpu-config /tmp/tmpl.json
+tmpl '{"reg_modifiers": [{"addr": "0x603000000013c03a", "bitmap": "0b0x"}], "cpuid_modifiers": []}'
+expect_error 'cpu-config /tmp/tmpl.json: cpuid_modifiers: x86_64 only' \
+	--kernel /guest/Image --cpu-config /tmp/tmpl.json
