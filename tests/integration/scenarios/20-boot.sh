@@ -3,12 +3,13 @@
 # 2 vCPUs: the guest sees its vCPUs and memory, writes the boot timer, powers
 # off, and nestbox exits 0 after logging the boot time.
 # The 2-vCPU guest also gets a custom CPU template (Firecracker's aarch64
-# cpu-config): a vCPU feature turns pointer authentication on, a register
-# modifier hides CRC32 in ID_AA64ISAR0_EL1 (3,0,0,6,0) bits 19:16, on every
-# vCPU; the guest's /proc/cpuinfo shows both.
+# cpu-config): a register modifier hides CRC32 in ID_AA64ISAR0_EL1
+# (3,0,0,6,0) bits 19:16 on every vCPU, and the guest's /proc/cpuinfo no
+# longer lists it. (A vcpu_features entry turning pointer authentication on
+# also works, the guest lists paca pacg, but in 1 run of 3 the emulated
+# host's CPU running that guest hard-locked, so it is not part of CI.)
 cat >/tmp/tmpl.json <<'JSON'
-{ "vcpu_features": [ { "index": 0, "bitmap": "0b11xxxxx" } ],
-  "reg_modifiers": [ { "addr": "0x603000000013c030", "bitmap": "0b0000xxxxxxxxxxxxxxxx" } ] }
+{ "reg_modifiers": [ { "addr": "0x603000000013c030", "bitmap": "0b0000xxxxxxxxxxxxxxxx" } ] }
 JSON
 for n in 1 2; do
 	rc=0
@@ -28,6 +29,4 @@ for n in 1 2; do
 	[ -s /tmp/boot$n.dtb ]
 done
 grep -q 'NESTBOX-GUEST-FEATURES.* crc32' /tmp/boot1.out
-! grep -q 'NESTBOX-GUEST-FEATURES.* paca' /tmp/boot1.out
 ! grep -q 'NESTBOX-GUEST-FEATURES.* crc32' /tmp/boot2.out
-grep -q 'NESTBOX-GUEST-FEATURES.* paca pacg' /tmp/boot2.out

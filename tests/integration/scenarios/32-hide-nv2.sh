@@ -11,6 +11,7 @@ NESTBOX_CHECK_FDS=1 nestbox --nested --hide-nv2 --kernel /guest/Image \
 cat /tmp/l1.out /tmp/l1.err
 [ "$rc" = 0 ]
 grep -q 'started at EL2' /tmp/l1.out
+grep -q 'kvm \[1\]: VHE mode initialized successfully' /tmp/l1.out
 grep -q '^L1: plain microVMs: supported' /tmp/l1.out
 grep -q '^nested guests: not offered' /tmp/l1.out
 grep -q 'KVM_CAP_ARM_EL2  *no' /tmp/l1.out
