@@ -21,7 +21,7 @@ build-native:
 build: build-aarch64 build-native
 
 demo: setup build-aarch64
-	@$(STAGE) "main scenario" tests/integration/run --only host-check,nested
+	@$(STAGE) "main scenario" tests/integration/run --only host-check,30-nested
 
 test-native: build-native
 	@$(STAGE) "unit tests (native)" ctest --preset native
