@@ -2,6 +2,7 @@
 # bench/boot inside the emulated host: a plain microVM (1 vCPU, 128 MiB,
 # quiet) booted NB_RUNS times. Prints one BENCH line per run.
 . /scenarios/lib.inc
+set +x # the trace of the polling loops on the console would slow the guests
 runs=$(sed -n 's/.*nb.runs=\([0-9]*\).*/\1/p' /proc/cmdline)
 for i in $(seq "${runs:-3}"); do
 	rm -f /tmp/o /tmp/e

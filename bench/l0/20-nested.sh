@@ -4,6 +4,7 @@
 # BENCH|l1 line (L1 to init, exit after L1's power-off, RSS, L1's KVM exits)
 # and one BENCH|l2 line (L1 VMM start to L2 init) per run.
 . /scenarios/lib.inc
+set +x # the trace of the polling loops on the console would slow the guests
 runs=$(sed -n 's/.*nb.runs=\([0-9]*\).*/\1/p' /proc/cmdline)
 for i in $(seq "${runs:-3}"); do
 	rm -f /tmp/o /tmp/e
@@ -16,14 +17,14 @@ for i in $(seq "${runs:-3}"); do
 	rss=$(rss_outside_kb $pid 1024)
 	# L2's marker is the second NESTBOX-GUEST-OK line.
 	while [ "$(grep -c NESTBOX-GUEST-OK /tmp/o)" -lt 2 ] && kill -0 $pid 2>/dev/null; do
-		sleep 0.05
+		sleep 0.2
 	done
 	tl2=$(now_ms)
 	exits=
 	while ! grep -q NESTBOX-POWEROFF /tmp/o && kill -0 $pid 2>/dev/null; do
 		exits=$(kvm_stat $pid exits)
 		user=$(kvm_stat $pid mmio_exit_user)
-		sleep 0.05
+		sleep 0.2
 	done
 	toff=$(now_ms)
 	rc=0
