@@ -246,10 +246,10 @@ static int create_memory(struct nb_vm *vm, const struct nb_machine_config *m, ui
 	return 0;
 }
 
-static int create_vcpus(struct nb_vm *vm, const struct nb_vm_config *cfg, char *err,
-			size_t errlen)
+/* @base: the features of every vCPU (template applied); secondaries start powered off. */
+static int create_vcpus(struct nb_vm *vm, const struct nb_machine_config *m,
+			const struct nb_vcpu_features *base, char *err, size_t errlen)
 {
-	const struct nb_machine_config *m = &cfg->machine;
 	int sz = ioctl(vm->kvm_fd, KVM_GET_VCPU_MMAP_SIZE, 0);
 
 	if (sz < 0)
@@ -260,13 +260,10 @@ static int create_vcpus(struct nb_vm *vm, const struct nb_vm_config *cfg, char *
 		FAIL(-ENOMEM, "vCPUs: out of memory");
 	for (uint32_t i = 0; i < m->vcpu_count; i++) {
 		struct nb_vcpu *v = &vm->vcpus[i];
-		struct nb_vcpu_features f = {
-			.el2 = m->nested, .el2_e2h0 = m->el2_e2h0, .powered_off = i > 0,
-		};
-		int r = template_features(cfg, &f, err, errlen);
+		struct nb_vcpu_features f = *base;
+		int r;
 
-		if (r)
-			return r;
+		f.powered_off = i > 0;
 
 		v->vm = vm;
 		v->id = i;
@@ -389,6 +386,7 @@ int nb_vm_create(struct nb_vm *vm, const struct nb_vm_config *cfg, const struct 
 	const char *kvm_path = opts->kvm_path ? opts->kvm_path : NB_KVM_DEFAULT_PATH;
 	struct nb_host_caps caps;
 	struct nb_boot_layout layout;
+	struct nb_vcpu_features features = { .el2 = m->nested, .el2_e2h0 = m->el2_e2h0 };
 	unsigned long type;
 	int r;
 
@@ -406,12 +404,9 @@ int nb_vm_create(struct nb_vm *vm, const struct nb_vm_config *cfg, const struct 
 	r = check_host(vm, m, &caps, err, errlen);
 	if (!r)
 		r = check_template_caps(vm->kvm_fd, &cfg->cpu, err, errlen);
-	if (!r) {
-		/* The template's feature words are checked before anything is built. */
-		struct nb_vcpu_features f = { .el2 = m->nested, .el2_e2h0 = m->el2_e2h0 };
-
-		r = template_features(cfg, &f, err, errlen);
-	}
+	/* The template's feature words are checked before anything is built. */
+	if (!r)
+		r = template_features(cfg, &features, err, errlen);
 	if (r)
 		return r;
 	r = vm_type(&caps, NB_RAM_BASE + ram_size, &type, err, errlen);
@@ -428,7 +423,7 @@ int nb_vm_create(struct nb_vm *vm, const struct nb_vm_config *cfg, const struct 
 	if (!r)
 		r = nb_boot_load(&cfg->boot, &vm->mem, ram_size, &layout, err, errlen);
 	if (!r)
-		r = create_vcpus(vm, cfg, err, errlen);
+		r = create_vcpus(vm, m, &features, err, errlen);
 	if (r)
 		return r;
 	vm->gic_fd = nb_gic_create(vm->vm_fd, vm->nr_vcpus, vm->el2);
