@@ -20,6 +20,7 @@ void nb_boot_timer_init(struct nb_boot_timer *bt, uint64_t start_ns,
 	bt->report = report;
 	bt->opaque = opaque;
 	bt->fired = false;
+	bt->writes = 0;
 }
 
 void nb_boot_timer_log(void *opaque, uint64_t elapsed_ns)
@@ -46,9 +47,12 @@ static void boot_timer_write(void *opaque, uint64_t offset, const uint8_t *data,
 	if (offset != 0 || nb_mmio_le_get(data, len) != NB_BOOT_TIMER_MAGIC)
 		return;
 	now = nb_monotonic_ns();
+	__atomic_add_fetch(&bt->writes, 1, __ATOMIC_RELAXED);
+	/* Only the first write reports, even if two vCPUs race to it. */
+	if (__atomic_exchange_n(&bt->fired, true, __ATOMIC_ACQ_REL))
+		return;
 	/* A start in the future (a bogus start_ns) counts as no time at all. */
 	elapsed = now > bt->start_ns ? now - bt->start_ns : 0;
-	__atomic_store_n(&bt->fired, true, __ATOMIC_RELEASE);
 	if (bt->report)
 		bt->report(bt->opaque, elapsed);
 }

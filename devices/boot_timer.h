@@ -4,10 +4,11 @@
  * the byte 123 to offset 0 of this device, and the VMM reports how long the
  * guest took to boot, counted from start_ns (usually when the VMM started).
  *
- * Every write of the value 123 at offset 0 reports (and sets fired); other
- * values, offsets and all reads (which return 0) are ignored. The report
- * callback may run on any vCPU thread, concurrently with itself if two vCPUs
- * write at once. The struct needs no teardown.
+ * The first write of the value 123 at offset 0 reports (and sets fired); later
+ * ones are only counted (a guest writing it in a loop must not flood the log).
+ * Other values, offsets and all reads (which return 0) are ignored. The
+ * report callback runs at most once, on the vCPU thread of that first write.
+ * The struct needs no teardown.
  */
 #ifndef NB_DEVICES_BOOT_TIMER_H
 #define NB_DEVICES_BOOT_TIMER_H
@@ -26,6 +27,8 @@ struct nb_boot_timer {
 	void *opaque;
 	/* Set on the first report; read it with __atomic_load_n() while vCPUs run. */
 	bool fired;
+	/* Writes of the value 123 seen, reported or not (__atomic_load_n() too). */
+	uint64_t writes;
 };
 
 /* CLOCK_MONOTONIC in nanoseconds. */

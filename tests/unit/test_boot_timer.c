@@ -40,7 +40,32 @@ START_TEST(test_magic_reports_elapsed_time)
 	ck_assert_int_eq(r.calls, 1);
 	ck_assert_uint_ge(r.elapsed_ns, 2 * NS_PER_S);
 	ck_assert_uint_lt(r.elapsed_ns, 60 * NS_PER_S);
-	/* Every such write reports. */
+	ck_assert_uint_eq(__atomic_load_n(&bt.writes, __ATOMIC_RELAXED), 1);
+}
+END_TEST
+
+/* A guest writing 123 in a loop is reported once; the rest are only counted. */
+START_TEST(test_only_first_write_reports)
+{
+	struct report_log r = { 0 };
+	struct nb_boot_timer bt;
+	uint64_t first;
+
+	nb_boot_timer_init(&bt, nb_monotonic_ns() - NS_PER_S, record, &r);
+	write_byte(&bt, 0, NB_BOOT_TIMER_MAGIC);
+	first = r.elapsed_ns;
+	for (int i = 0; i < 1000; i++)
+		write_byte(&bt, 0, NB_BOOT_TIMER_MAGIC);
+	ck_assert_int_eq(r.calls, 1);
+	ck_assert_uint_eq(r.elapsed_ns, first);
+	ck_assert_uint_eq(__atomic_load_n(&bt.writes, __ATOMIC_RELAXED), 1001);
+	ck_assert(bt.fired);
+	/* Other values are not counted. */
+	write_byte(&bt, 0, 0);
+	ck_assert_uint_eq(bt.writes, 1001);
+	/* init starts over. */
+	nb_boot_timer_init(&bt, nb_monotonic_ns(), record, &r);
+	ck_assert_uint_eq(bt.writes, 0);
 	write_byte(&bt, 0, NB_BOOT_TIMER_MAGIC);
 	ck_assert_int_eq(r.calls, 2);
 }
@@ -105,6 +130,10 @@ START_TEST(test_log_line)
 	nb_boot_timer_init(&bt, nb_monotonic_ns(), nb_boot_timer_log, f);
 	write_byte(&bt, 0, NB_BOOT_TIMER_MAGIC);
 	ck_assert_ptr_nonnull(strstr(text, "\nGuest-boot-time = "));
+	/* Later writes add no line. */
+	write_byte(&bt, 0, NB_BOOT_TIMER_MAGIC);
+	write_byte(&bt, 0, NB_BOOT_TIMER_MAGIC);
+	ck_assert_ptr_null(strstr(strstr(text, "\nGuest-boot-time = ") + 2, "Guest-boot-time"));
 	ck_assert_int_eq(fclose(f), 0);
 	free(text);
 }
@@ -125,6 +154,7 @@ int main(void)
 	TCase *tc = tcase_create("boot_timer");
 
 	tcase_add_test(tc, test_magic_reports_elapsed_time);
+	tcase_add_test(tc, test_only_first_write_reports);
 	tcase_add_test(tc, test_other_writes_and_reads_ignored);
 	tcase_add_test(tc, test_odd_setups);
 	tcase_add_test(tc, test_log_line);
