@@ -2,9 +2,11 @@
 #include "vmm/guest_mem.h"
 
 #include <errno.h>
+#include <linux/memfd.h>
 #include <linux/mman.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/types.h>
 #include <unistd.h>
 
 void nb_mem_init(struct nb_guest_mem *m)
@@ -20,7 +22,8 @@ static bool overlaps(const struct nb_mem_region *r, uint64_t gpa, uint64_t size)
 int nb_mem_add_ram(struct nb_guest_mem *m, uint64_t gpa, uint64_t size, bool hugepages)
 {
 	uint64_t align = hugepages ? 0x200000 : (uint64_t)sysconf(_SC_PAGESIZE);
-	int flags = MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE;
+	unsigned int mfd_flags = MFD_CLOEXEC;
+	int fd, r;
 	void *p;
 
 	if (!size || (gpa | size) & (align - 1) || gpa + size < gpa)
@@ -33,20 +36,37 @@ int nb_mem_add_ram(struct nb_guest_mem *m, uint64_t gpa, uint64_t size, bool hug
 	if (m->nr == NB_MEM_MAX_REGIONS)
 		return -ENOSPC;
 	if (hugepages)
-		flags |= MAP_HUGETLB | MAP_HUGE_2MB;
-	p = mmap(NULL, size, PROT_READ | PROT_WRITE, flags, -1, 0);
-	if (p == MAP_FAILED)
+		mfd_flags |= MFD_HUGETLB | MFD_HUGE_2MB;
+	fd = memfd_create("nestbox-guest-ram", mfd_flags);
+	if (fd < 0)
 		return -errno;
+	if (ftruncate(fd, (off_t)size) < 0) {
+		r = -errno;
+		close(fd);
+		return r;
+	}
+	/* Without MAP_NORESERVE hugetlbfs reserves every page now, or fails. */
+	p = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_SHARED | (hugepages ? 0 : MAP_NORESERVE),
+		 fd, 0);
+	if (p == MAP_FAILED) {
+		r = -errno;
+		close(fd);
+		return r;
+	}
 	/* Guest RAM is no use in a core dump and large: leave it out. */
 	madvise(p, size, MADV_DONTDUMP);
-	m->regions[m->nr++] = (struct nb_mem_region){ .gpa = gpa, .size = size, .host = p };
+	if (!hugepages)
+		madvise(p, size, MADV_HUGEPAGE);
+	m->regions[m->nr++] = (struct nb_mem_region){.gpa = gpa, .size = size, .host = p, .fd = fd};
 	return 0;
 }
 
 void nb_mem_destroy(struct nb_guest_mem *m)
 {
-	for (unsigned i = 0; i < m->nr; i++)
+	for (unsigned i = 0; i < m->nr; i++) {
 		munmap(m->regions[i].host, m->regions[i].size);
+		close(m->regions[i].fd);
+	}
 	m->nr = 0;
 }
 

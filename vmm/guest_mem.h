@@ -1,9 +1,17 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
- * Guest memory: anonymous mappings that back guest-physical ranges. Every
- * access on behalf of the guest goes through nb_mem_ptr(), which checks the
- * whole range against one region: a guest-supplied address that is out of
- * bounds (or wraps) yields NULL, never a host pointer.
+ * Guest memory: memfd-backed shared mappings for guest-physical ranges, its
+ * own small library (no dependency on the rest of the VMM) so that devices
+ * use it directly. Every access on behalf of the guest goes through
+ * nb_mem_ptr(), which checks the whole range against one region: a
+ * guest-supplied address that is out of bounds (or wraps) yields NULL,
+ * never a host pointer.
+ *
+ * Each region is a memfd (a snapshot writes it out, a restore maps a file
+ * in its place). Plain RAM asks for transparent huge pages (MADV_HUGEPAGE:
+ * effective where the host's shmem_enabled is "advise" or "always");
+ * "2M" RAM comes from the hugetlbfs pool, reserved when it is mapped, so a
+ * pool that is too small fails here and never later with SIGBUS.
  */
 #ifndef NB_VMM_GUEST_MEM_H
 #define NB_VMM_GUEST_MEM_H
@@ -18,6 +26,7 @@ struct nb_mem_region {
 	uint64_t gpa;
 	uint64_t size;
 	uint8_t *host;
+	int fd; /* the memfd behind it */
 };
 
 struct nb_guest_mem {
@@ -28,13 +37,15 @@ struct nb_guest_mem {
 void nb_mem_init(struct nb_guest_mem *m);
 
 /*
- * Maps @size bytes of anonymous memory (2 MiB huge pages if @hugepages) for
- * guest-physical @gpa. Returns 0, -EINVAL (size 0, not page aligned, wraps,
- * overlaps), -ENOSPC (too many regions) or the mmap error.
+ * Maps @size bytes of memfd memory (2 MiB hugetlbfs pages if @hugepages,
+ * all reserved now) for guest-physical @gpa. Returns 0, -EINVAL (size 0,
+ * not page aligned, wraps, overlaps), -ENOSPC (too many regions), -ENOMEM
+ * (with @hugepages: the pool has fewer free 2 MiB pages than @size needs)
+ * or the memfd/mmap error.
  */
 int nb_mem_add_ram(struct nb_guest_mem *m, uint64_t gpa, uint64_t size, bool hugepages);
 
-/* Unmaps every region. Safe on an initialised, empty or destroyed map. */
+/* Unmaps and closes every region. Safe on an initialised, empty or destroyed map. */
 void nb_mem_destroy(struct nb_guest_mem *m);
 
 /* Host pointer for [gpa, gpa + len) if it lies inside one region, else NULL. */

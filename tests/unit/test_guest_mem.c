@@ -2,7 +2,9 @@
 #include <check.h>
 #include <errno.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "vmm/guest_mem.h"
 #include "tests/unit/check_run.h"
@@ -69,12 +71,61 @@ START_TEST(test_bad_regions)
 }
 END_TEST
 
+/* RAM is a memfd: what the guest writes is in the file a snapshot saves. */
+START_TEST(test_memfd_backing)
+{
+	struct nb_guest_mem m;
+	uint64_t v = 0x1122334455667788ULL, r = 0;
+
+	nb_mem_init(&m);
+	ck_assert_int_eq(nb_mem_add_ram(&m, BASE, 2 * MIB, false), 0);
+	ck_assert_int_ge(m.regions[0].fd, 0);
+	ck_assert_int_eq(nb_mem_write(&m, BASE + MIB, &v, sizeof(v)), 0);
+	ck_assert_int_eq(pread(m.regions[0].fd, &r, sizeof(r), MIB), sizeof(r));
+	ck_assert_uint_eq(r, v);
+	nb_mem_destroy(&m);
+}
+END_TEST
+
+static long free_huge_pages(void)
+{
+	FILE *f = fopen("/proc/meminfo", "r");
+	char line[128];
+	long n = -1;
+
+	while (f && fgets(line, sizeof(line), f))
+		if (sscanf(line, "HugePages_Free: %ld", &n) == 1)
+			break;
+	if (f)
+		fclose(f);
+	return n;
+}
+
+/* A pool too small for "2M" RAM fails at once, not with SIGBUS later. */
+START_TEST(test_hugepages_pool_too_small)
+{
+	struct nb_guest_mem m;
+	long free_pages = free_huge_pages();
+	int r;
+
+	if (free_pages < 0)
+		return; /* no hugetlbfs on this kernel */
+	nb_mem_init(&m);
+	r = nb_mem_add_ram(&m, BASE, (uint64_t)(free_pages + 1) * 2 * MIB, true);
+	ck_assert_int_eq(r, -ENOMEM);
+	ck_assert_uint_eq(m.nr, 0);
+	nb_mem_destroy(&m);
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("guest_mem");
 	TCase *tc = tcase_create("guest_mem");
 
 	tcase_add_test(tc, test_add_and_translate);
+	tcase_add_test(tc, test_memfd_backing);
+	tcase_add_test(tc, test_hugepages_pool_too_small);
 	tcase_add_test(tc, test_out_of_bounds_is_refused);
 	tcase_add_test(tc, test_bad_regions);
 	suite_add_tcase(s, tc);
