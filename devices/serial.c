@@ -2,10 +2,14 @@
 #include "devices/serial.h"
 
 #include <errno.h>
+#include <limits.h>
+#include <poll.h>
 #include <pthread.h>
 #include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/eventfd.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 /* Register offsets (DLAB selects DLL/DLM at 0/1). */
@@ -60,10 +64,23 @@
 
 #define DEFAULT_DIVISOR 12 /* 9600 baud from a 1.8432 MHz clock */
 
+/* The output side: a ring the vCPUs fill and the VMM thread drains. */
+struct serial_out {
+	int fd;
+	bool regular;	 /* a regular file: always writable, never polled */
+	int event_fd;	 /* signalled when the ring goes non-empty */
+	uint64_t limit;	 /* 0: none */
+	uint64_t queued; /* bytes ever accepted into the ring (against limit) */
+	size_t head, count;
+	struct nb_serial_out_stats st;
+	uint8_t buf[NB_SERIAL_OUT_BUF_SIZE];
+};
+
 struct nb_serial {
 	pthread_mutex_t lock;
-	int out_fd;
 	struct nb_irq irq;
+	int rx_event_fd;  /* signalled when FIFO room appears and rx_wanted */
+	bool rx_wanted;	  /* nb_serial_input() could not take everything */
 	bool irq_level;   /* the level last set on the line */
 	bool thr_pending; /* THR-empty interrupt not yet acknowledged */
 	bool overrun;     /* LSR.OE, cleared by reading LSR */
@@ -72,7 +89,26 @@ struct nb_serial {
 	uint8_t msr_delta; /* MSR bits 0-3, cleared by reading MSR */
 	uint8_t rx[NB_SERIAL_RX_FIFO_SIZE];
 	size_t rx_head, rx_count;
+	struct serial_out out;
 };
+
+static void signal_eventfd(int fd)
+{
+	uint64_t one = 1;
+
+	/* Non-blocking; EAGAIN means the counter is already huge: signalled. */
+	if (write(fd, &one, sizeof(one)) < 0)
+		return;
+}
+
+/* Tells the reader of FIFO room, if it waits for it. Under the lock. */
+static void rx_room(struct nb_serial *s)
+{
+	if (s->rx_wanted && !(s->mcr & MCR_LOOP) && s->rx_count < NB_SERIAL_RX_FIFO_SIZE) {
+		s->rx_wanted = false;
+		signal_eventfd(s->rx_event_fd);
+	}
+}
 
 static uint8_t serial_iir_id(const struct nb_serial *s)
 {
@@ -114,6 +150,7 @@ static uint8_t rx_pop(struct nb_serial *s)
 	byte = s->rx[s->rx_head];
 	s->rx_head = (s->rx_head + 1) % NB_SERIAL_RX_FIFO_SIZE;
 	s->rx_count--;
+	rx_room(s);
 	return byte;
 }
 
@@ -121,6 +158,7 @@ static void rx_clear(struct nb_serial *s)
 {
 	s->rx_head = 0;
 	s->rx_count = 0;
+	rx_room(s);
 }
 
 /* The modem status inputs: wired to MCR outputs in loopback, else "ready". */
@@ -141,16 +179,27 @@ static uint8_t serial_msr_lines(const struct nb_serial *s)
 	return v;
 }
 
+/* Queues a byte for the VMM thread; never blocks. Under the lock. */
 static void serial_emit(struct nb_serial *s, uint8_t byte)
 {
-	ssize_t n;
+	struct serial_out *o = &s->out;
 
-	if (s->out_fd < 0)
+	if (o->fd < 0)
 		return;
-	do {
-		n = write(s->out_fd, &byte, 1);
-	} while (n < 0 && errno == EINTR);
-	/* Any other failure drops the byte: the guest's console never fails. */
+	if (o->limit && o->queued >= o->limit) {
+		/* The first drop wakes the VMM thread, which says so once. */
+		if (!o->st.dropped_limit++)
+			signal_eventfd(o->event_fd);
+		return;
+	}
+	if (o->count == NB_SERIAL_OUT_BUF_SIZE) {
+		o->st.dropped_full++;
+		return;
+	}
+	o->buf[(o->head + o->count) % NB_SERIAL_OUT_BUF_SIZE] = byte;
+	o->queued++;
+	if (!o->count++)
+		signal_eventfd(o->event_fd);
 }
 
 static void serial_write_thr(struct nb_serial *s, uint8_t byte)
@@ -268,6 +317,7 @@ static void serial_write_reg(struct nb_serial *s, uint64_t reg, uint8_t v)
 		break;
 	case UART_MCR:
 		serial_write_mcr(s, v);
+		rx_room(s); /* leaving loopback connects the input again */
 		break;
 	case UART_SCR:
 		s->scr = v;
@@ -307,29 +357,50 @@ const struct nb_mmio_ops nb_serial_mmio_ops = {
 	.write = serial_mmio_write,
 };
 
-struct nb_serial *nb_serial_new(int out_fd, struct nb_irq irq)
+struct nb_serial *nb_serial_new_limited(int out_fd, struct nb_irq irq, uint64_t out_limit)
 {
 	struct nb_serial *s = calloc(1, sizeof(*s));
+	struct stat st;
 	int ret;
 
 	if (!s)
 		return NULL;
+	s->rx_event_fd = s->out.event_fd = -1;
 	ret = pthread_mutex_init(&s->lock, NULL);
 	if (ret) {
 		free(s);
 		errno = ret;
 		return NULL;
 	}
-	s->out_fd = out_fd;
+	s->rx_event_fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+	s->out.event_fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+	if (s->rx_event_fd < 0 || s->out.event_fd < 0) {
+		ret = errno;
+		nb_serial_free(s);
+		errno = ret;
+		return NULL;
+	}
+	s->out.fd = out_fd;
+	s->out.regular = out_fd >= 0 && fstat(out_fd, &st) == 0 && S_ISREG(st.st_mode);
+	s->out.limit = out_limit;
 	s->irq = irq;
 	s->dll = DEFAULT_DIVISOR;
 	return s;
+}
+
+struct nb_serial *nb_serial_new(int out_fd, struct nb_irq irq)
+{
+	return nb_serial_new_limited(out_fd, irq, 0);
 }
 
 void nb_serial_free(struct nb_serial *s)
 {
 	if (!s)
 		return;
+	if (s->rx_event_fd >= 0)
+		close(s->rx_event_fd);
+	if (s->out.event_fd >= 0)
+		close(s->out.event_fd);
 	pthread_mutex_destroy(&s->lock);
 	free(s);
 }
@@ -344,6 +415,8 @@ size_t nb_serial_input(struct nb_serial *s, const uint8_t *buf, size_t len)
 			n++;
 		serial_update_irq(s);
 	}
+	if (n < len)
+		s->rx_wanted = true;
 	pthread_mutex_unlock(&s->lock);
 	return n;
 }
@@ -356,4 +429,106 @@ size_t nb_serial_rx_space(struct nb_serial *s)
 	space = s->mcr & MCR_LOOP ? 0 : NB_SERIAL_RX_FIFO_SIZE - s->rx_count;
 	pthread_mutex_unlock(&s->lock);
 	return space;
+}
+
+int nb_serial_out_eventfd(const struct nb_serial *s)
+{
+	return s->out.event_fd;
+}
+
+int nb_serial_rx_eventfd(const struct nb_serial *s)
+{
+	return s->rx_event_fd;
+}
+
+int nb_serial_out_fd(const struct nb_serial *s)
+{
+	return s->out.fd;
+}
+
+/* Whether out_fd takes a write now without blocking; errors count as yes. */
+static bool out_writable(const struct serial_out *o)
+{
+	struct pollfd p = { .fd = o->fd, .events = POLLOUT };
+	int r;
+
+	if (o->regular)
+		return true;
+	do {
+		r = poll(&p, 1, 0);
+	} while (r < 0 && errno == EINTR);
+	/* POLLERR, POLLHUP, POLLNVAL: the write fails at once and says why. */
+	return r > 0 && p.revents;
+}
+
+/*
+ * Writes up to @len bytes from @p; returns how many went, or -EAGAIN, or a
+ * negative errno that drops them.
+ */
+static ssize_t out_write(const struct serial_out *o, const uint8_t *p, size_t len)
+{
+	ssize_t n;
+
+	if (!o->regular && len > PIPE_BUF)
+		len = PIPE_BUF; /* what a pipe reporting POLLOUT takes at once */
+	do {
+		n = write(o->fd, p, len);
+	} while (n < 0 && errno == EINTR);
+	if (n < 0)
+		return errno == EAGAIN || errno == EWOULDBLOCK ? -EAGAIN : -errno;
+	return n ? n : -EIO;
+}
+
+int nb_serial_drain(struct nb_serial *s)
+{
+	struct serial_out *o = &s->out;
+	size_t budget = NB_SERIAL_OUT_BUF_SIZE, head, len;
+	ssize_t n;
+
+	for (;;) {
+		/*
+		 * Only this thread consumes, and vCPUs only append past the
+		 * queued bytes: the chunk can be written without the lock.
+		 */
+		pthread_mutex_lock(&s->lock);
+		head = o->head;
+		len = o->count;
+		pthread_mutex_unlock(&s->lock);
+		if (!len)
+			return 0;
+		if (!budget) {
+			signal_eventfd(o->event_fd);
+			return 0;
+		}
+		if (len > NB_SERIAL_OUT_BUF_SIZE - head)
+			len = NB_SERIAL_OUT_BUF_SIZE - head;
+		if (len > budget)
+			len = budget;
+		if (!out_writable(o))
+			return -EAGAIN;
+		n = out_write(o, o->buf + head, len);
+		if (n == -EAGAIN)
+			return -EAGAIN;
+		pthread_mutex_lock(&s->lock);
+		if (n < 0) {
+			/* The output failed: drop what was queued, keep the guest going. */
+			len = o->count;
+			o->st.dropped_error += len;
+		} else {
+			len = (size_t)n;
+			o->st.written += len;
+		}
+		o->head = (o->head + len) % NB_SERIAL_OUT_BUF_SIZE;
+		o->count -= len;
+		pthread_mutex_unlock(&s->lock);
+		budget -= len < budget ? len : budget;
+	}
+}
+
+void nb_serial_out_stats(struct nb_serial *s, struct nb_serial_out_stats *st)
+{
+	pthread_mutex_lock(&s->lock);
+	*st = s->out.st;
+	st->pending = s->out.count;
+	pthread_mutex_unlock(&s->lock);
 }

@@ -4,7 +4,9 @@
 #include <fcntl.h>
 #include <pthread.h>
 #include <signal.h>
+#include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "arch/aarch64/layout.h"
@@ -59,6 +61,45 @@ static ssize_t drain(int fd, char *buf, size_t len)
 	return n < 0 && errno == EAGAIN ? 0 : n;
 }
 
+/* What the serial wrote to the pipe read by @fd, after the VMM's drain. */
+static ssize_t output(struct nb_serial *s, int fd, char *buf, size_t len)
+{
+	ck_assert_int_eq(nb_serial_drain(s), 0);
+	return drain(fd, buf, len);
+}
+
+static uint64_t eventfd_take(int fd)
+{
+	uint64_t v = 0;
+
+	return read(fd, &v, sizeof(v)) == sizeof(v) ? v : 0;
+}
+
+static struct nb_serial_out_stats out_stats(struct nb_serial *s)
+{
+	struct nb_serial_out_stats st;
+
+	nb_serial_out_stats(s, &st);
+	return st;
+}
+
+/* Fills the pipe written by @wfd to capacity; @wfd stays blocking. */
+static size_t fill_pipe(int wfd)
+{
+	static const char junk[4096];
+	size_t total = 0;
+	ssize_t n;
+
+	ck_assert_int_eq(fcntl(wfd, F_SETFL, O_NONBLOCK), 0);
+	while ((n = write(wfd, junk, sizeof(junk))) > 0)
+		total += (size_t)n;
+	while ((n = write(wfd, junk, 1)) > 0)
+		total += (size_t)n;
+	ck_assert_int_eq(errno, EAGAIN);
+	ck_assert_int_eq(fcntl(wfd, F_SETFL, 0), 0);
+	return total;
+}
+
 START_TEST(test_thr_output_lands_in_pipe)
 {
 	struct irq_log l = { 0 };
@@ -71,7 +112,7 @@ START_TEST(test_thr_output_lands_in_pipe)
 	ck_assert_uint_eq(rd(s, LSR), 0x60); /* THRE | TEMT */
 	put(s, "hi\n");
 	ck_assert_uint_eq(rd(s, LSR), 0x60);
-	ck_assert_int_eq(drain(fds[0], buf, sizeof(buf)), 3);
+	ck_assert_int_eq(output(s, fds[0], buf, sizeof(buf)), 3);
 	ck_assert_mem_eq(buf, "hi\n", 3);
 	ck_assert_int_eq(l.calls, 0);
 	nb_serial_free(s);
@@ -93,95 +134,166 @@ START_TEST(test_output_errors_are_ignored)
 	struct nb_serial *s;
 	void (*old)(int) = signal(SIGPIPE, SIG_IGN);
 	int fds[2];
-	char c = 'x';
-	char buf[16];
 
-	/* EAGAIN: a full non-blocking pipe. */
+	/* EPIPE: nobody reads any more; the bytes are dropped and counted. */
 	open_pipe(fds);
-	ck_assert_int_eq(fcntl(fds[1], F_SETFL, O_NONBLOCK), 0);
-	while (write(fds[1], &c, 1) == 1)
-		;
-	ck_assert_int_eq(errno, EAGAIN);
 	s = new_serial(fds[1], &l);
-	put(s, "dropped");
-	ck_assert_uint_eq(rd(s, LSR), 0x60);
-	/* Room again: output resumes. */
-	while (drain(fds[0], buf, sizeof(buf)) > 0)
-		;
-	put(s, "ok");
-	ck_assert_int_eq(drain(fds[0], buf, sizeof(buf)), 2);
-	ck_assert_mem_eq(buf, "ok", 2);
-
-	/* EPIPE: nobody reads any more. */
 	close(fds[0]);
 	put(s, "gone");
+	ck_assert_int_eq(nb_serial_drain(s), 0);
+	ck_assert_uint_eq(out_stats(s).dropped_error, 4);
+	ck_assert_uint_eq(out_stats(s).pending, 0);
 	wr(s, SCR, 0x5a);
 	ck_assert_uint_eq(rd(s, SCR), 0x5a);
 	nb_serial_free(s);
 	close(fds[1]);
+
+	/* A bad fd: the same. */
+	s = new_serial(1000, &l);
+	put(s, "bad");
+	ck_assert_int_eq(nb_serial_drain(s), 0);
+	ck_assert_uint_eq(out_stats(s).dropped_error, 3);
+	ck_assert_uint_eq(rd(s, LSR), 0x60);
+	nb_serial_free(s);
 	signal(SIGPIPE, old);
 }
 END_TEST
 
-static volatile sig_atomic_t signals_seen;
-
-static void on_usr1(int sig)
+/*
+ * A stalled reader: the pipe (blocking, as a shared stdout is) is full and
+ * nobody reads. THR writes never block, the drain never blocks, bytes beyond
+ * the buffer are dropped and counted, and what was buffered comes out in
+ * order once the reader wakes up.
+ */
+START_TEST(test_stalled_reader_never_blocks)
 {
-	(void)sig;
-	signals_seen++;
-}
-
-struct drainer {
-	int rfd;
-	pthread_t writer;
-	char last;
-};
-
-/* Interrupts the writer blocked on a full pipe, then reads to EOF. */
-static void *drain_later(void *arg)
-{
-	struct drainer *d = arg;
+	enum { TOTAL = NB_SERIAL_OUT_BUF_SIZE + 10000 };
+	struct irq_log l = { 0 };
+	struct nb_serial *s;
+	struct nb_serial_out_stats st;
+	static char got[NB_SERIAL_OUT_BUF_SIZE + 1];
+	size_t filled, skipped = 0, have = 0;
 	char buf[4096];
+	int fds[2];
 	ssize_t n;
 
-	usleep(100 * 1000);
-	pthread_kill(d->writer, SIGUSR1);
-	usleep(100 * 1000);
-	while ((n = read(d->rfd, buf, sizeof(buf))) != 0) {
-		if (n > 0)
-			d->last = buf[n - 1];
-	}
-	return NULL;
-}
-
-START_TEST(test_output_retries_on_eintr)
-{
-	struct sigaction sa = { .sa_handler = on_usr1 }, old;
-	struct irq_log l = { 0 };
-	struct drainer d = { .writer = pthread_self() };
-	struct nb_serial *s;
-	pthread_t thread;
-	int fds[2];
-	char c = 'a';
-
-	sigemptyset(&sa.sa_mask);
-	ck_assert_int_eq(sigaction(SIGUSR1, &sa, &old), 0); /* no SA_RESTART */
 	ck_assert_int_eq(pipe(fds), 0);
-	ck_assert_int_eq(fcntl(fds[1], F_SETFL, O_NONBLOCK), 0);
-	while (write(fds[1], &c, 1) == 1)
-		;
-	ck_assert_int_eq(fcntl(fds[1], F_SETFL, 0), 0);
-	d.rfd = fds[0];
+	filled = fill_pipe(fds[1]);
 	s = new_serial(fds[1], &l);
-	ck_assert_int_eq(pthread_create(&thread, NULL, drain_later, &d), 0);
-	wr(s, RBR, 'Z'); /* blocks, is interrupted, retries */
-	close(fds[1]);
-	ck_assert_int_eq(pthread_join(thread, NULL), 0);
-	ck_assert_int_eq(signals_seen, 1);
-	ck_assert_int_eq(d.last, 'Z');
+	alarm(10); /* the old serial blocked here for ever */
+	for (int i = 0; i < TOTAL; i++)
+		wr(s, RBR, (uint8_t)('a' + i % 26));
+	ck_assert_uint_eq(rd(s, LSR), 0x60);
+	ck_assert_uint_eq(eventfd_take(nb_serial_out_eventfd(s)), 1); /* once */
+	ck_assert_int_eq(nb_serial_drain(s), -EAGAIN);
+	ck_assert_int_eq(nb_serial_drain(s), -EAGAIN);
+	alarm(0);
+	st = out_stats(s);
+	ck_assert_uint_eq(st.written, 0);
+	ck_assert_uint_eq(st.pending, NB_SERIAL_OUT_BUF_SIZE);
+	ck_assert_uint_eq(st.dropped_full, TOTAL - NB_SERIAL_OUT_BUF_SIZE);
+	ck_assert_uint_eq(eventfd_take(nb_serial_out_eventfd(s)), 0);
+
+	/* The reader wakes up: the old junk, then the buffer, in order. */
+	ck_assert_int_eq(fcntl(fds[0], F_SETFL, O_NONBLOCK), 0);
+	while (have < NB_SERIAL_OUT_BUF_SIZE) {
+		int r = nb_serial_drain(s);
+
+		ck_assert(r == 0 || r == -EAGAIN);
+		n = read(fds[0], buf, sizeof(buf));
+		ck_assert_int_gt(n, 0);
+		for (ssize_t i = 0; i < n; i++) {
+			if (skipped < filled)
+				skipped++;
+			else
+				got[have++] = buf[i];
+		}
+	}
+	ck_assert_int_eq(nb_serial_drain(s), 0);
+	ck_assert_int_eq(drain(fds[0], buf, sizeof(buf)), 0);
+	for (size_t i = 0; i < NB_SERIAL_OUT_BUF_SIZE; i++)
+		ck_assert_int_eq(got[i], 'a' + (int)(i % 26));
+	st = out_stats(s);
+	ck_assert_uint_eq(st.written, NB_SERIAL_OUT_BUF_SIZE);
+	ck_assert_uint_eq(st.pending, 0);
+
+	/* Empty again: the next byte signals again. */
+	put(s, "x");
+	ck_assert_uint_eq(eventfd_take(nb_serial_out_eventfd(s)), 1);
+	ck_assert_int_eq(output(s, fds[0], buf, sizeof(buf)), 1);
 	nb_serial_free(s);
 	close(fds[0]);
-	sigaction(SIGUSR1, &old, NULL);
+	close(fds[1]);
+}
+END_TEST
+
+/* A file: written at once, up to the byte limit; the first drop signals. */
+START_TEST(test_file_output_limit)
+{
+	struct irq_log l = { 0 };
+	char path[] = "/tmp/nb-serial-XXXXXX";
+	struct nb_serial *s;
+	struct nb_serial_out_stats st;
+	struct stat sb;
+	int fd = mkstemp(path);
+
+	ck_assert_int_ge(fd, 0);
+	unlink(path);
+	s = nb_serial_new_limited(fd, irq_log_line(&l, NB_SPI_SERIAL), 100);
+	ck_assert_ptr_nonnull(s);
+	for (int i = 0; i < 60; i++)
+		wr(s, RBR, 'f');
+	ck_assert_uint_eq(eventfd_take(nb_serial_out_eventfd(s)), 1);
+	ck_assert_int_eq(nb_serial_drain(s), 0);
+	for (int i = 0; i < 60; i++)
+		wr(s, RBR, 'g');
+	ck_assert_uint_eq(eventfd_take(nb_serial_out_eventfd(s)), 2); /* data, limit */
+	ck_assert_int_eq(nb_serial_drain(s), 0);
+	for (int i = 0; i < 1000; i++)
+		wr(s, RBR, 'h');
+	ck_assert_uint_eq(eventfd_take(nb_serial_out_eventfd(s)), 0);
+	ck_assert_int_eq(nb_serial_drain(s), 0);
+	st = out_stats(s);
+	ck_assert_uint_eq(st.written, 100);
+	ck_assert_uint_eq(st.dropped_limit, 1020);
+	ck_assert_uint_eq(st.pending, 0);
+	ck_assert_int_eq(fstat(fd, &sb), 0);
+	ck_assert_int_eq(sb.st_size, 100);
+	nb_serial_free(s);
+	close(fd);
+}
+END_TEST
+
+/* The rx eventfd: signalled when the guest makes room after a partial input. */
+START_TEST(test_rx_room_is_signalled)
+{
+	struct irq_log l = { 0 };
+	struct nb_serial *s = new_serial(-1, &l);
+	int efd = nb_serial_rx_eventfd(s);
+	uint8_t in[NB_SERIAL_RX_FIFO_SIZE + 10] = { 0 };
+
+	ck_assert_int_ge(efd, 0);
+	ck_assert_uint_eq(nb_serial_input(s, in, 10), 10);
+	rd(s, RBR);
+	ck_assert_uint_eq(eventfd_take(efd), 0); /* nobody waited */
+	ck_assert_uint_eq(nb_serial_input(s, in, sizeof(in)), NB_SERIAL_RX_FIFO_SIZE - 9);
+	ck_assert_uint_eq(eventfd_take(efd), 0);
+	rd(s, RBR);
+	rd(s, RBR);
+	ck_assert_uint_eq(eventfd_take(efd), 1); /* once */
+	ck_assert_uint_eq(nb_serial_input(s, in, 2), 2);
+	ck_assert_uint_eq(nb_serial_input(s, in, 1), 0);
+	wr(s, FCR, 0x01); /* turning the FIFO on clears it: room */
+	ck_assert_uint_eq(eventfd_take(efd), 1);
+	/* In loopback the input waits for the loop to end. */
+	wr(s, MCR, 0x10);
+	ck_assert_uint_eq(nb_serial_input(s, in, 1), 0);
+	put(s, "ab");
+	rd(s, RBR);
+	ck_assert_uint_eq(eventfd_take(efd), 0);
+	wr(s, MCR, 0x00);
+	ck_assert_uint_eq(eventfd_take(efd), 1);
+	nb_serial_free(s);
 }
 END_TEST
 
@@ -332,7 +444,7 @@ START_TEST(test_dlab_divisor_latch)
 	/* The latch hid THR/RBR and IER, which kept their contents. */
 	ck_assert_uint_eq(rd(s, IER), 0x05);
 	ck_assert_uint_eq(rd(s, RBR), 'q');
-	ck_assert_int_eq(drain(fds[0], buf, sizeof(buf)), 0);
+	ck_assert_int_eq(output(s, fds[0], buf, sizeof(buf)), 0);
 	wr(s, LCR, 0x80);
 	ck_assert_uint_eq(rd(s, DLL), 0x34);
 	ck_assert_uint_eq(rd(s, DLM), 0x12);
@@ -353,7 +465,7 @@ START_TEST(test_loopback)
 	s = new_serial(fds[1], &l);
 	wr(s, MCR, 0x10);
 	put(s, "lo");
-	ck_assert_int_eq(drain(fds[0], buf, sizeof(buf)), 0);
+	ck_assert_int_eq(output(s, fds[0], buf, sizeof(buf)), 0);
 	ck_assert_uint_eq(rd(s, LSR) & 0x01, 0x01);
 	ck_assert_uint_eq(rd(s, RBR), 'l');
 	ck_assert_uint_eq(rd(s, RBR), 'o');
@@ -365,7 +477,7 @@ START_TEST(test_loopback)
 	wr(s, MCR, 0x03);
 	ck_assert_uint_eq(nb_serial_rx_space(s), NB_SERIAL_RX_FIFO_SIZE);
 	put(s, "out");
-	ck_assert_int_eq(drain(fds[0], buf, sizeof(buf)), 3);
+	ck_assert_int_eq(output(s, fds[0], buf, sizeof(buf)), 3);
 	ck_assert_mem_eq(buf, "out", 3);
 	nb_serial_free(s);
 	close(fds[0]);
@@ -454,7 +566,7 @@ START_TEST(test_garbage_accesses_are_harmless)
 	ck_assert_uint_eq(rd(s, LCR), 0x00);
 	ck_assert_uint_eq(rd(s, MCR), 0x00);
 	ck_assert_int_eq(l.calls, 0);
-	ck_assert_int_eq(drain(fds[0], (char *)buf, sizeof(buf)), 0);
+	ck_assert_int_eq(output(s, fds[0], (char *)buf, sizeof(buf)), 0);
 
 	/* Through the bus, in its 4 KiB slot. */
 	nb_mmio_bus_init(&bus);
@@ -465,7 +577,7 @@ START_TEST(test_garbage_accesses_are_harmless)
 	ck_assert_int_eq(nb_mmio_bus_access(&bus, NB_SERIAL_BASE + 0xffc, buf, 4, true), 0);
 	ck_assert_int_eq(nb_mmio_bus_access(&bus, NB_SERIAL_BASE + 5, buf, 1, false), 0);
 	ck_assert_uint_eq(buf[0], 0x60);
-	ck_assert_int_eq(drain(fds[0], (char *)buf, sizeof(buf)), 1);
+	ck_assert_int_eq(output(s, fds[0], (char *)buf, sizeof(buf)), 1);
 	ck_assert_uint_eq(buf[0], '!');
 	nb_mmio_bus_destroy(&bus);
 	nb_serial_free(s);
@@ -545,7 +657,9 @@ int main(void)
 
 	tcase_add_test(tc, test_thr_output_lands_in_pipe);
 	tcase_add_test(tc, test_output_errors_are_ignored);
-	tcase_add_test(tc, test_output_retries_on_eintr);
+	tcase_add_test(tc, test_stalled_reader_never_blocks);
+	tcase_add_test(tc, test_file_output_limit);
+	tcase_add_test(tc, test_rx_room_is_signalled);
 	tcase_add_test(tc, test_rx_fifo_and_interrupt);
 	tcase_add_test(tc, test_thri_and_iir_priority);
 	tcase_add_test(tc, test_line_and_modem_status_interrupts);
