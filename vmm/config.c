@@ -16,13 +16,17 @@
 #define S_DRIVES "drives"
 #define S_SERIAL "serial"
 #define S_CPU "cpu-config"
+#define S_ENTROPY "entropy"
+#define RATE_LIMITER "rate_limiter"
 
 /* Room for "drives[15]". */
 #define PREFIX_LEN 32
+/* Room for "drives[15].rate_limiter.bandwidth" and the like. */
+#define PATH_LEN 64
 
 static const char *const huge_pages_names[] = {"None", "2M", NULL};
 static const char *const cache_type_names[] = {"Unsafe", "Writeback", NULL};
-static const char *const io_engine_names[] = {"Sync", "Async", NULL};
+static const char *const io_engine_names[] = {"Async", "Sync", NULL};
 
 static int enum_error(const char *sect, const char *key, const char *const *names, char *err,
 		      size_t errlen)
@@ -108,6 +112,39 @@ static int get_enum(struct json_object *o, const char *sect, const char *key,
 
 /* Each section's own rules, for the parsers and nb_config_validate(). */
 
+static int check_bucket(const struct nb_token_bucket_config *b, const char *path, char *err,
+			size_t errlen)
+{
+	static const char *const fmt = "%s.%s: must be between 0 and %llu";
+	const unsigned long long max = NB_MAX_TOKENS;
+
+	if (b->size > NB_MAX_TOKENS)
+		return nb_cj_fail(err, errlen, -EINVAL, fmt, path, "size", max);
+	if (b->one_time_burst > NB_MAX_TOKENS)
+		return nb_cj_fail(err, errlen, -EINVAL, fmt, path, "one_time_burst", max);
+	if (b->refill_time_ms > NB_MAX_TOKENS)
+		return nb_cj_fail(err, errlen, -EINVAL, fmt, path, "refill_time", max);
+	return 0;
+}
+
+/* @path: "drives[1].rate_limiter", "entropy.rate_limiter", ... */
+static int check_rate_limiter(const struct nb_rate_limiter_config *rl, const char *path, char *err,
+			      size_t errlen)
+{
+	char p[PATH_LEN];
+	int ret = 0;
+
+	if (rl->has_bandwidth) {
+		snprintf(p, sizeof(p), "%s.bandwidth", path);
+		ret = check_bucket(&rl->bandwidth, p, err, errlen);
+	}
+	if (!ret && rl->has_ops) {
+		snprintf(p, sizeof(p), "%s.ops", path);
+		ret = check_bucket(&rl->ops, p, err, errlen);
+	}
+	return ret;
+}
+
 static int check_boot(const struct nb_boot_source *b, char *err, size_t errlen)
 {
 	int ret;
@@ -150,6 +187,7 @@ static int check_machine(const struct nb_machine_config *m, char *err, size_t er
 
 static int check_drive(const struct nb_drive *d, const char *p, char *err, size_t errlen)
 {
+	char rl_path[PATH_LEN];
 	int ret;
 
 	if (!d->drive_id)
@@ -167,9 +205,10 @@ static int check_drive(const struct nb_drive *d, const char *p, char *err, size_
 				  NB_MAX_PARTUUID_LEN);
 	if (d->cache_type > NB_CACHE_WRITEBACK)
 		return enum_error(p, "cache_type", cache_type_names, err, errlen);
-	if (d->io_engine > NB_IO_ASYNC)
+	if (d->io_engine > NB_IO_SYNC)
 		return enum_error(p, "io_engine", io_engine_names, err, errlen);
-	return 0;
+	snprintf(rl_path, sizeof(rl_path), "%s.%s", p, RATE_LIMITER);
+	return check_rate_limiter(&d->rate_limiter, rl_path, err, errlen);
 }
 
 void nb_boot_source_free(struct nb_boot_source *b)
@@ -271,17 +310,93 @@ int nb_config_parse_machine(struct nb_machine_config *m, struct json_object *o, 
 	return ret;
 }
 
+/* A bucket object, or null (*@has false: no limit). */
+static int parse_bucket(struct nb_token_bucket_config *b, bool *has, struct json_object *o,
+			const char *path, char *err, size_t errlen)
+{
+	static const char *const known[] = {"size", "one_time_burst", "refill_time", NULL};
+	struct nb_token_bucket_config t = {0};
+	int ret;
+
+	if (!o) {
+		*b = t;
+		*has = false;
+		return 0;
+	}
+	ret = nb_cj_check_section(o, path, known, NULL, err, errlen);
+	if (!ret)
+		ret = nb_cj_get_u64(o, path, "size", true, false, NB_MAX_TOKENS, &t.size, err,
+				    errlen);
+	if (!ret)
+		ret = nb_cj_get_u64(o, path, "one_time_burst", false, true, NB_MAX_TOKENS,
+				    &t.one_time_burst, err, errlen);
+	if (!ret)
+		ret = nb_cj_get_u64(o, path, "refill_time", true, false, NB_MAX_TOKENS,
+				    &t.refill_time_ms, err, errlen);
+	if (ret)
+		return ret;
+	*b = t;
+	*has = true;
+	return 0;
+}
+
+int nb_config_parse_rate_limiter(struct nb_rate_limiter_config *rl, struct json_object *o,
+				 const char *path, char *err, size_t errlen)
+{
+	static const char *const known[] = {"bandwidth", "ops", NULL};
+	struct nb_rate_limiter_config t = {0};
+	struct json_object *v;
+	char p[PATH_LEN];
+	int ret;
+
+	if (!o) {
+		*rl = t;
+		return 0;
+	}
+	ret = nb_cj_check_section(o, path, known, NULL, err, errlen);
+	if (!ret && nb_cj_field(o, "bandwidth", &v)) {
+		snprintf(p, sizeof(p), "%s.bandwidth", path);
+		ret = parse_bucket(&t.bandwidth, &t.has_bandwidth, v, p, err, errlen);
+	}
+	if (!ret && nb_cj_field(o, "ops", &v)) {
+		snprintf(p, sizeof(p), "%s.ops", path);
+		ret = parse_bucket(&t.ops, &t.has_ops, v, p, err, errlen);
+	}
+	if (!ret)
+		*rl = t;
+	return ret;
+}
+
+int nb_config_parse_entropy(struct nb_entropy_config *e, struct json_object *o, char *err,
+			    size_t errlen)
+{
+	static const char *const known[] = {RATE_LIMITER, NULL};
+	struct nb_entropy_config t = {0};
+	struct json_object *v;
+	int ret;
+
+	ret = nb_cj_check_section(o, S_ENTROPY, known, NULL, err, errlen);
+	if (!ret && nb_cj_field(o, RATE_LIMITER, &v))
+		ret = nb_config_parse_rate_limiter(&t.rate_limiter, v, S_ENTROPY "." RATE_LIMITER,
+						   err, errlen);
+	if (!ret)
+		*e = t;
+	return ret;
+}
+
 /* @p names the drive in errors: "drives" or "drives[N]". */
 static int parse_drive(struct nb_drive *d, struct json_object *o, const char *p, char *err,
 		       size_t errlen)
 {
 	static const char *const known[] = {
-	    "drive_id", "path_on_host", "is_root_device", "is_read_only",
-	    "partuuid", "cache_type",	"io_engine",	  NULL,
+	    "drive_id",	  "path_on_host", "is_root_device", "is_read_only", "partuuid",
+	    "cache_type", "io_engine",	  RATE_LIMITER,	    NULL,
 	};
-	static const char *const unsupported[] = {"rate_limiter", "socket", NULL};
+	static const char *const unsupported[] = {"socket", NULL};
 	struct nb_drive t = {0};
-	unsigned int cache_type = NB_CACHE_UNSAFE, io_engine = NB_IO_SYNC;
+	unsigned int cache_type = NB_CACHE_UNSAFE, io_engine = NB_IO_ASYNC;
+	char rl_path[PATH_LEN];
+	struct json_object *v;
 	int ret;
 
 	ret = nb_cj_check_section(o, p, known, unsupported, err, errlen);
@@ -299,6 +414,10 @@ static int parse_drive(struct nb_drive *d, struct json_object *o, const char *p,
 		ret = get_enum(o, p, "cache_type", cache_type_names, &cache_type, err, errlen);
 	if (!ret)
 		ret = get_enum(o, p, "io_engine", io_engine_names, &io_engine, err, errlen);
+	if (!ret && nb_cj_field(o, RATE_LIMITER, &v)) {
+		snprintf(rl_path, sizeof(rl_path), "%s.%s", p, RATE_LIMITER);
+		ret = nb_config_parse_rate_limiter(&t.rate_limiter, v, rl_path, err, errlen);
+	}
 	t.cache_type = cache_type;
 	t.io_engine = io_engine;
 	if (!ret)
@@ -430,12 +549,43 @@ static int parse_cpu_config(struct nb_vm_config *c, struct json_object *v, char 
 	return nb_cpu_config_from_file(&c->cpu, path, err, errlen);
 }
 
+/* What tools write for a section they know but do not use: null or []. */
+static bool is_unused(struct json_object *v)
+{
+	return !v || (json_object_is_type(v, json_type_array) && !json_object_array_length(v));
+}
+
+/* Firecracker's sections that nestbox does not build yet. */
+static const char *const unsupported_sections[] = {
+    "network-interfaces", "vsock", "logger", "metrics", "balloon", "mmds-config", NULL};
+
+static int check_unsupported(struct json_object *root, char *err, size_t errlen)
+{
+	struct json_object *v;
+
+	for (unsigned int i = 0; unsupported_sections[i]; i++) {
+		if (nb_cj_field(root, unsupported_sections[i], &v) && !is_unused(v))
+			return nb_cj_fail(err, errlen, -EINVAL, "%s: not supported yet",
+					  unsupported_sections[i]);
+	}
+	return 0;
+}
+
 static int parse_root(struct nb_vm_config *c, struct json_object *root, char *err, size_t errlen)
 {
-	static const char *const known[] = {S_BOOT, S_MACHINE, S_DRIVES, S_SERIAL, S_CPU, NULL};
-	static const char *const unsupported[] = {
-	    "network-interfaces", "vsock", "logger", "metrics", "balloon", "entropy",
-	    "mmds-config",	  NULL};
+	static const char *const known[] = {S_BOOT,
+					    S_MACHINE,
+					    S_DRIVES,
+					    S_SERIAL,
+					    S_CPU,
+					    S_ENTROPY,
+					    "network-interfaces",
+					    "vsock",
+					    "logger",
+					    "metrics",
+					    "balloon",
+					    "mmds-config",
+					    NULL};
 	struct json_object *v;
 	char buf[NB_CJ_QUOTE_LEN];
 	int ret;
@@ -443,7 +593,9 @@ static int parse_root(struct nb_vm_config *c, struct json_object *root, char *er
 	if (!json_object_is_type(root, json_type_object))
 		return nb_cj_fail(err, errlen, -EINVAL, "config: must be a JSON object, not %s",
 				  nb_cj_describe(buf, sizeof(buf), root));
-	ret = nb_cj_check_keys(root, "", known, unsupported, err, errlen);
+	ret = nb_cj_check_keys(root, "", known, NULL, err, errlen);
+	if (!ret)
+		ret = check_unsupported(root, err, errlen);
 	if (!ret && nb_cj_field(root, S_BOOT, &v)) {
 		ret = nb_config_parse_boot_source(&c->boot, v, err, errlen);
 		c->has_boot = !ret;
@@ -454,9 +606,14 @@ static int parse_root(struct nb_vm_config *c, struct json_object *root, char *er
 	}
 	if (!ret && nb_cj_field(root, S_DRIVES, &v))
 		ret = parse_drives(c, v, err, errlen);
-	if (!ret && nb_cj_field(root, S_SERIAL, &v))
+	/* null: not used, as tools write it. */
+	if (!ret && nb_cj_field(root, S_SERIAL, &v) && v)
 		ret = parse_serial(c, v, err, errlen);
-	if (!ret && nb_cj_field(root, S_CPU, &v)) {
+	if (!ret && nb_cj_field(root, S_ENTROPY, &v) && v) {
+		ret = nb_config_parse_entropy(&c->entropy, v, err, errlen);
+		c->has_entropy = !ret;
+	}
+	if (!ret && nb_cj_field(root, S_CPU, &v) && v) {
 		ret = parse_cpu_config(c, v, err, errlen);
 		c->has_cpu_config = !ret;
 	}
@@ -531,6 +688,12 @@ int nb_config_validate(const struct nb_vm_config *c, char *err, size_t errlen)
 	}
 	if (c->serial_output_path) {
 		ret = check_path(S_SERIAL, "output_path", c->serial_output_path, err, errlen);
+		if (ret)
+			return ret;
+	}
+	if (c->has_entropy) {
+		ret = check_rate_limiter(&c->entropy.rate_limiter, S_ENTROPY "." RATE_LIMITER, err,
+					 errlen);
 		if (ret)
 			return ret;
 	}

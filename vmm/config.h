@@ -19,9 +19,15 @@
  *     "drives": [ { "drive_id", "path_on_host", "is_root_device",
  *                   "is_read_only", "partuuid",
  *                   "cache_type": "Unsafe" | "Writeback",
- *                   "io_engine": "Sync" | "Async" } ],
+ *                   "io_engine": "Async" | "Sync",
+ *                   "rate_limiter": RATE_LIMITER } ],
  *     "serial": { "output_path" },
+ *     "entropy": { "rate_limiter": RATE_LIMITER },
  *     "cpu-config": "PATH" | { ...a custom CPU template... } }
+ *
+ *   RATE_LIMITER: { "bandwidth": BUCKET, "ops": BUCKET }, each optional
+ *   BUCKET: { "size", "one_time_burst", "refill_time" } (refill_time in ms;
+ *           size and refill_time required, one_time_burst optional)
  *
  * "nested" (the guest runs at virtual EL2), "el2_e2h0" (... without VHE) and
  * "hide_nv2" (hide FEAT_NV2 from that guest hypervisor, so that it cannot
@@ -30,11 +36,18 @@
  * (relative to the current directory); nestbox also takes the template
  * inline as an object. cpu_config.h describes templates; errors from a file
  * read "cpu-config PATH: ...", from an inline object "cpu-config.FIELD: ...".
+ * "io_engine" defaults to "Async" (io_uring) in nestbox, where Firecracker
+ * defaults to "Sync". A bucket whose size or refill_time is 0 limits
+ * nothing, as in Firecracker.
  *
  * JSON types are strict: integers must be JSON integers, booleans JSON
- * booleans; null is accepted only for optional strings and means "not
- * given". Firecracker's other sections are refused as "not supported
- * yet", any other unknown field as "unknown field".
+ * booleans. null means "not given" for optional strings, for
+ * "one_time_burst", for a rate limiter or one of its buckets, and for the
+ * sections "serial", "entropy" and "cpu-config" (tools write every section
+ * they know, null or [] when unused). Firecracker's sections that nestbox
+ * does not build yet ("network-interfaces", "vsock", "balloon", "logger",
+ * "metrics", "mmds-config") are accepted only as null or [] and otherwise
+ * refused as "not supported yet"; any other unknown field as "unknown field".
  *
  * Errors: functions return 0 or a negative errno (-EINVAL for bad input,
  * -ENOMEM, or the file's errno) and write one line into @err (@errlen bytes,
@@ -72,6 +85,7 @@ struct json_object;
 #define NB_MAX_PARTUUID_LEN 36
 #define NB_MAX_BOOT_ARGS_LEN 2047 /* arm64 COMMAND_LINE_SIZE less the NUL */
 #define NB_CONFIG_MAX_FILE_SIZE (1024 * 1024)
+#define NB_MAX_TOKENS INT64_MAX /* a bucket's size, one_time_burst, refill_time */
 
 enum nb_huge_pages {
 	NB_HUGE_PAGES_NONE, /* "None" (default) */
@@ -84,8 +98,26 @@ enum nb_cache_type {
 };
 
 enum nb_io_engine {
-	NB_IO_SYNC,  /* "Sync" (default): blocking I/O */
-	NB_IO_ASYNC, /* "Async": io_uring */
+	NB_IO_ASYNC, /* "Async" (default): io_uring */
+	NB_IO_SYNC,  /* "Sync": blocking I/O */
+};
+
+/*
+ * One token bucket of a rate limiter (the device's own struct is
+ * nb_token_bucket_params in devices/rate_limiter.h, field for field).
+ */
+struct nb_token_bucket_config {
+	uint64_t size;		 /* tokens; 0: unlimited */
+	uint64_t one_time_burst; /* extra tokens, spent first and never refilled */
+	uint64_t refill_time_ms; /* "refill_time": ms to refill size; 0: unlimited */
+};
+
+/* A rate limiter: a bucket that was not given limits nothing. */
+struct nb_rate_limiter_config {
+	struct nb_token_bucket_config bandwidth; /* bytes */
+	struct nb_token_bucket_config ops;	 /* requests */
+	bool has_bandwidth;
+	bool has_ops;
 };
 
 struct nb_boot_source {
@@ -113,6 +145,12 @@ struct nb_drive {
 	bool is_read_only;
 	enum nb_cache_type cache_type;
 	enum nb_io_engine io_engine;
+	struct nb_rate_limiter_config rate_limiter;
+};
+
+/* The virtio-rng device (Firecracker's "entropy" section). */
+struct nb_entropy_config {
+	struct nb_rate_limiter_config rate_limiter;
 };
 
 struct nb_vm_config {
@@ -125,6 +163,8 @@ struct nb_vm_config {
 	char *serial_output_path; /* NULL: the serial console goes to stdout */
 	struct nb_cpu_config cpu; /* a custom CPU template; no heap strings */
 	bool has_cpu_config;	  /* cpu was set, else no template */
+	struct nb_entropy_config entropy;
+	bool has_entropy; /* entropy was set: the VM gets a virtio-rng device */
 };
 
 /*
@@ -160,6 +200,16 @@ int nb_config_parse_boot_source(struct nb_boot_source *b, struct json_object *o,
 int nb_config_parse_machine(struct nb_machine_config *m, struct json_object *o, char *err,
 			    size_t errlen);
 int nb_config_parse_drive(struct nb_drive *d, struct json_object *o, char *err, size_t errlen);
+/* PUT /entropy; errors "entropy.". */
+int nb_config_parse_entropy(struct nb_entropy_config *e, struct json_object *o, char *err,
+			    size_t errlen);
+/*
+ * A rate limiter object (PATCH /drives/{id} replaces only a drive's); @o may
+ * be NULL or a JSON null (no limits). Errors are prefixed by @path, e.g.
+ * "drives[0].rate_limiter". On error *@rl is unchanged.
+ */
+int nb_config_parse_rate_limiter(struct nb_rate_limiter_config *rl, struct json_object *o,
+				 const char *path, char *err, size_t errlen);
 
 /*
  * Adds the drive @d to @c, taking its strings (@d is zeroed) on success; on
@@ -194,8 +244,9 @@ int nb_config_from_file(struct nb_vm_config *c, const char *path, char *err, siz
 /*
  * Checks every rule on @c, however it was filled: each section's own rules
  * again, then that a boot source is present, at most NB_MAX_DRIVES drives,
- * drive ids unique, at most one root device, and the CPU template's rules
- * (nb_cpu_config_check()) if has_cpu_config. 0 or -EINVAL.
+ * drive ids unique, at most one root device, the rate limiters' values
+ * (drives and entropy), and the CPU template's rules (nb_cpu_config_check())
+ * if has_cpu_config. 0 or -EINVAL.
  */
 int nb_config_validate(const struct nb_vm_config *c, char *err, size_t errlen);
 

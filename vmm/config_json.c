@@ -157,6 +157,31 @@ int nb_cj_get_bool(struct json_object *o, const char *sect, const char *key, boo
 	return 0;
 }
 
+int nb_cj_get_u64(struct json_object *o, const char *sect, const char *key, bool required,
+		  bool null_ok, uint64_t max, uint64_t *out, char *err, size_t errlen)
+{
+	struct json_object *v;
+	int64_t x;
+
+	if (!nb_cj_field(o, key, &v))
+		return required ? nb_cj_fail(err, errlen, -EINVAL, "%s.%s: is required", sect, key)
+				: 0;
+	if (!v && null_ok && !required)
+		return 0;
+	if (!json_object_is_type(v, json_type_int))
+		return nb_cj_type_error(sect, key, "an integer", v, err, errlen);
+	/*
+	 * json-c keeps a value above INT64_MAX as unsigned (get_int64 then
+	 * says INT64_MAX) and saturates what does not fit in 64 bits.
+	 */
+	x = json_object_get_int64(v);
+	if (x < 0 || json_object_get_uint64(v) > max)
+		return nb_cj_fail(err, errlen, -EINVAL, "%s.%s: must be between 0 and %llu", sect,
+				  key, (unsigned long long)max);
+	*out = (uint64_t)x;
+	return 0;
+}
+
 int nb_cj_get_cstr(struct json_object *o, const char *sect, const char *key, bool required,
 		   const char **out, char *err, size_t errlen)
 {

@@ -73,6 +73,13 @@ int nb_cj_get_u32(struct json_object *o, const char *sect, const char *key, uint
 		  uint32_t max, uint32_t *out, char *err, size_t errlen);
 int nb_cj_get_bool(struct json_object *o, const char *sect, const char *key, bool *out, char *err,
 		   size_t errlen);
+/*
+ * An unsigned integer field, 0..@max (@max at most INT64_MAX): "is required"
+ * when absent if @required, else *@out is left as it is when the field is
+ * absent, and also when it is null if @null_ok.
+ */
+int nb_cj_get_u64(struct json_object *o, const char *sect, const char *key, bool required,
+		  bool null_ok, uint64_t max, uint64_t *out, char *err, size_t errlen);
 int nb_cj_get_cstr(struct json_object *o, const char *sect, const char *key, bool required,
 		   const char **out, char *err, size_t errlen);
 

@@ -43,6 +43,7 @@ static void expect_error(const char *json, const char *prefix)
 	/* On error the config is left as it was. */
 	ck_assert(!c.has_boot && !c.has_machine && !c.nr_drives && !c.serial_output_path);
 	ck_assert(!c.has_cpu_config && nb_cpu_config_empty(&c.cpu));
+	ck_assert(!c.has_entropy && !c.entropy.rate_limiter.has_bandwidth);
 	ck_assert_ptr_null(c.boot.kernel_image_path);
 	nb_config_free(&c);
 }
@@ -100,14 +101,26 @@ START_TEST(test_full_file)
 	ck_assert_str_eq(d->partuuid, "0eaa91a0-01");
 	ck_assert(d->is_root_device && !d->is_read_only);
 	ck_assert_int_eq(d->cache_type, NB_CACHE_WRITEBACK);
-	ck_assert_int_eq(d->io_engine, NB_IO_ASYNC);
+	ck_assert_int_eq(d->io_engine, NB_IO_SYNC);
+	ck_assert(d->rate_limiter.has_bandwidth && d->rate_limiter.has_ops);
+	ck_assert_uint_eq(d->rate_limiter.bandwidth.size, 52428800);
+	ck_assert_uint_eq(d->rate_limiter.bandwidth.one_time_burst, 104857600);
+	ck_assert_uint_eq(d->rate_limiter.bandwidth.refill_time_ms, 1000);
+	ck_assert_uint_eq(d->rate_limiter.ops.size, 1000);
+	ck_assert_uint_eq(d->rate_limiter.ops.one_time_burst, 0);
+	ck_assert_uint_eq(d->rate_limiter.ops.refill_time_ms, 100);
 	d = &c.drives[1];
 	ck_assert_str_eq(d->drive_id, "scratch_1");
 	ck_assert_ptr_null(d->partuuid);
 	ck_assert(!d->is_root_device && d->is_read_only);
 	ck_assert_int_eq(d->cache_type, NB_CACHE_UNSAFE);
-	ck_assert_int_eq(d->io_engine, NB_IO_SYNC);
+	ck_assert_int_eq(d->io_engine, NB_IO_ASYNC); /* nestbox's default */
+	ck_assert(!d->rate_limiter.has_bandwidth && !d->rate_limiter.has_ops);
 	ck_assert_str_eq(c.serial_output_path, "/tmp/nestbox-serial.log");
+	ck_assert(c.has_entropy);
+	ck_assert(!c.entropy.rate_limiter.has_bandwidth && c.entropy.rate_limiter.has_ops);
+	ck_assert_uint_eq(c.entropy.rate_limiter.ops.size, 10);
+	ck_assert_uint_eq(c.entropy.rate_limiter.ops.refill_time_ms, 1000);
 	nb_config_free(&c);
 	nb_config_free(&c);
 	ck_assert_ptr_null(c.boot.kernel_image_path);
@@ -137,6 +150,7 @@ START_TEST(test_minimal_file_gets_defaults)
 	ck_assert_uint_eq(c.nr_drives, 0);
 	ck_assert_ptr_null(c.serial_output_path);
 	ck_assert(!c.has_cpu_config && nb_cpu_config_empty(&c.cpu));
+	ck_assert(!c.has_entropy);
 	nb_config_free(&c);
 }
 END_TEST
@@ -215,19 +229,29 @@ END_TEST
 START_TEST(test_unsupported_sections)
 {
 	static const char *const sections[] = {
-	    "network-interfaces", "vsock", "logger", "metrics", "balloon", "entropy",
-	    "mmds-config"};
+	    "network-interfaces", "vsock", "logger", "metrics", "balloon", "mmds-config"};
+	static const char *const contents[] = {"{}",	"[{}]", "{\"a\": 1}", "0",
+					       "false", "\"\"", "[null]"};
 	char json[128], msg[64];
 
 	for (unsigned int i = 0; i < sizeof(sections) / sizeof(*sections); i++) {
-		snprintf(json, sizeof(json), "{" BOOT ", \"%s\": {}}", sections[i]);
 		snprintf(msg, sizeof(msg), "%s: not supported yet", sections[i]);
-		expect_error(json, msg);
+		for (unsigned int j = 0; j < sizeof(contents) / sizeof(*contents); j++) {
+			snprintf(json, sizeof(json), "{" BOOT ", \"%s\": %s}", sections[i],
+				 contents[j]);
+			expect_error(json, msg);
+		}
+		/* Unused, as tools write it: absent. */
+		snprintf(json, sizeof(json), "{" BOOT ", \"%s\": null}", sections[i]);
+		expect_valid(json);
+		snprintf(json, sizeof(json), "{" BOOT ", \"%s\": []}", sections[i]);
+		expect_valid(json);
 	}
+	/* Refused before any other section is looked at. */
+	expect_error("{\"vsock\": {\"guest_cid\": 3}, \"machine-config\": 1}",
+		     "vsock: not supported yet");
 	expect_error(MACHINE("\"cpu_template\": \"None\""),
 		     "machine-config.cpu_template: not supported yet");
-	expect_error("{\"drives\": [" DRIVE("\"rate_limiter\": {}") "]}",
-		     "drives[0].rate_limiter: not supported yet");
 	expect_error("{\"drives\": [" DRIVE("\"socket\": \"/s\"") "]}",
 		     "drives[0].socket: not supported yet");
 }
@@ -271,7 +295,7 @@ START_TEST(test_wrong_types)
 	expect_error("{\"drives\": [" DRIVE("\"cache_type\": \"writeback\"") "]}",
 		     "drives[0].cache_type: must be \"Unsafe\" or \"Writeback\"");
 	expect_error("{\"drives\": [" DRIVE("\"io_engine\": \"Uring\"") "]}",
-		     "drives[0].io_engine: must be \"Sync\" or \"Async\"");
+		     "drives[0].io_engine: must be \"Async\" or \"Sync\"");
 	expect_error("{\"drives\": [{\"drive_id\": 7, \"path_on_host\": \"/d\"}]}",
 		     "drives[0].drive_id: must be a string, not 7");
 	expect_error("{\"serial\": {\"output_path\": false}}",
@@ -709,8 +733,10 @@ START_TEST(test_cpu_config_key)
 		     "cpu-config: must be a file path or an object, not 42");
 	expect_error("{\"cpu-config\": []}",
 		     "cpu-config: must be a file path or an object, not an array");
-	expect_error("{\"cpu-config\": null}",
-		     "cpu-config: must be a file path or an object, not null");
+	/* null: no template, as tools write it. */
+	expect_ok("{\"cpu-config\": null}", &c);
+	ck_assert(!c.has_cpu_config && nb_cpu_config_empty(&c.cpu));
+	nb_config_free(&c);
 	expect_error("{\"cpu-config\": true}",
 		     "cpu-config: must be a file path or an object, not true");
 	expect_error("{\"cpu-config\": \"\"}", "cpu-config: must not be empty");
@@ -1022,8 +1048,8 @@ START_TEST(test_validate)
 	expect_invalid(&c, "drives[1].cache_type: must be \"Unsafe\" or \"Writeback\"");
 	c.drives[1].cache_type = NB_CACHE_WRITEBACK;
 	c.drives[1].io_engine = (enum nb_io_engine)5;
-	expect_invalid(&c, "drives[1].io_engine: must be \"Sync\" or \"Async\"");
-	c.drives[1].io_engine = NB_IO_ASYNC;
+	expect_invalid(&c, "drives[1].io_engine: must be \"Async\" or \"Sync\"");
+	c.drives[1].io_engine = NB_IO_SYNC;
 	c.drives[1].partuuid = strdup("xyz");
 	expect_invalid(&c, "drives[1].partuuid: must be 1 to 36 hex digits and dashes");
 	free(c.drives[1].partuuid);
@@ -1056,6 +1082,314 @@ START_TEST(test_validate)
 	c.boot.kernel_image_path = strdup("/k");
 	expect_invalid(&c, "boot-source.initrd_path: must not be empty");
 	nb_config_free(&c);
+}
+END_TEST
+
+START_TEST(test_unused_sections_file)
+{
+	struct nb_vm_config c;
+	char path[PATH_MAX], err[256] = "";
+
+	/* What a tool that writes every section it knows writes. */
+	nb_config_init(&c);
+	ck_assert_int_eq(nb_config_from_file(&c,
+					     data_path(path, sizeof(path), "unused_sections.json"),
+					     err, sizeof(err)),
+			 0);
+	ck_assert_int_eq(nb_config_validate(&c, err, sizeof(err)), 0);
+	ck_assert(c.has_boot && c.has_machine);
+	ck_assert_uint_eq(c.nr_drives, 0);
+	ck_assert_ptr_null(c.serial_output_path);
+	ck_assert(!c.has_entropy && !c.has_cpu_config);
+	nb_config_free(&c);
+
+	expect_ok("{\"serial\": null, \"entropy\": null, \"cpu-config\": null, \"drives\": []}",
+		  &c);
+	ck_assert(!c.has_entropy && !c.has_cpu_config && !c.serial_output_path);
+	nb_config_free(&c);
+	/* Sections nestbox builds are not null-or-[] by accident. */
+	expect_error("{\"entropy\": []}", "entropy: must be an object, not an array");
+	expect_error("{\"serial\": []}", "serial: must be an object, not an array");
+	expect_error("{\"drives\": null}", "drives: must be an array, not null");
+	expect_error("{\"boot-source\": null}", "boot-source: must be an object, not null");
+}
+END_TEST
+
+START_TEST(test_io_engine_default)
+{
+	struct nb_vm_config c;
+	struct nb_drive d = {0};
+
+	/* nestbox defaults to io_uring; a zeroed drive says the same. */
+	ck_assert_int_eq(d.io_engine, NB_IO_ASYNC);
+	expect_ok("{\"drives\": [" DRIVE0 ", {\"drive_id\": \"s\", \"path_on_host\": \"/s\", "
+		  "\"io_engine\": \"Sync\"}, {\"drive_id\": \"a\", \"path_on_host\": \"/a\", "
+		  "\"io_engine\": \"Async\"}]}",
+		  &c);
+	ck_assert_int_eq(c.drives[0].io_engine, NB_IO_ASYNC);
+	ck_assert_int_eq(c.drives[1].io_engine, NB_IO_SYNC);
+	ck_assert_int_eq(c.drives[2].io_engine, NB_IO_ASYNC);
+	nb_config_free(&c);
+	expect_error("{\"drives\": [" DRIVE("\"io_engine\": null") "]}",
+		     "drives[0].io_engine: must be \"Async\" or \"Sync\"");
+}
+END_TEST
+
+#define RL_DRIVE(rl) "{\"drives\": [" DRIVE("\"rate_limiter\": " rl) "]}"
+#define BUCKET(fields) "{\"size\": 100, \"refill_time\": 10" fields "}"
+
+START_TEST(test_drive_rate_limiter)
+{
+	const struct nb_rate_limiter_config *rl;
+	struct nb_vm_config c;
+
+	/* Absent, null, empty, and null buckets: no limits. */
+	static const char *const none[] = {"{\"drives\": [" DRIVE0 "]}", RL_DRIVE("null"),
+					   RL_DRIVE("{}"),
+					   RL_DRIVE("{\"bandwidth\": null, \"ops\": null}")};
+	for (unsigned int i = 0; i < sizeof(none) / sizeof(*none); i++) {
+		expect_ok(none[i], &c);
+		rl = &c.drives[0].rate_limiter;
+		ck_assert(!rl->has_bandwidth && !rl->has_ops);
+		ck_assert_uint_eq(rl->bandwidth.size, 0);
+		nb_config_free(&c);
+	}
+
+	expect_ok(RL_DRIVE("{\"bandwidth\": " BUCKET("") "}"), &c);
+	rl = &c.drives[0].rate_limiter;
+	ck_assert(rl->has_bandwidth && !rl->has_ops);
+	ck_assert_uint_eq(rl->bandwidth.size, 100);
+	ck_assert_uint_eq(rl->bandwidth.one_time_burst, 0);
+	ck_assert_uint_eq(rl->bandwidth.refill_time_ms, 10);
+	nb_config_free(&c);
+
+	expect_ok(RL_DRIVE("{\"ops\": " BUCKET(", \"one_time_burst\": null") "}"), &c);
+	rl = &c.drives[0].rate_limiter;
+	ck_assert(!rl->has_bandwidth && rl->has_ops);
+	ck_assert_uint_eq(rl->ops.one_time_burst, 0);
+	nb_config_free(&c);
+
+	/* 0 is allowed (no limit), and so is the largest value. */
+	expect_ok(RL_DRIVE("{\"bandwidth\": {\"size\": 0, \"refill_time\": 0, \"one_time_burst\": "
+			   "0}, \"ops\": {\"size\": 9223372036854775807, \"refill_time\": "
+			   "9223372036854775807, \"one_time_burst\": 9223372036854775807}}"),
+		  &c);
+	rl = &c.drives[0].rate_limiter;
+	ck_assert(rl->has_bandwidth && rl->has_ops);
+	ck_assert_uint_eq(rl->bandwidth.size, 0);
+	ck_assert_uint_eq(rl->ops.size, INT64_MAX);
+	ck_assert_uint_eq(rl->ops.refill_time_ms, INT64_MAX);
+	ck_assert_uint_eq(rl->ops.one_time_burst, INT64_MAX);
+	ck_assert_int_eq(nb_config_validate(&c, NULL, 0), -EINVAL); /* no boot source */
+	nb_config_free(&c);
+}
+END_TEST
+
+START_TEST(test_rate_limiter_errors)
+{
+	static const char *const bad_values[] = {"-1", "9223372036854775808",
+						 "18446744073709551615", "18446744073709551616",
+						 "-99999999999999999999"};
+	char json[256], msg[128];
+
+	expect_error(RL_DRIVE("42"), "drives[0].rate_limiter: must be an object, not 42");
+	expect_error(RL_DRIVE("[]"), "drives[0].rate_limiter: must be an object, not an array");
+	expect_error(RL_DRIVE("{\"bandwith\": null}"),
+		     "drives[0].rate_limiter.bandwith: unknown field");
+	expect_error(RL_DRIVE("{\"bandwidth\": 5}"),
+		     "drives[0].rate_limiter.bandwidth: must be an object, not 5");
+	expect_error(RL_DRIVE("{\"ops\": \"fast\"}"),
+		     "drives[0].rate_limiter.ops: must be an object, not \"fast\"");
+	expect_error(RL_DRIVE("{\"ops\": {\"refill_time\": 1}}"),
+		     "drives[0].rate_limiter.ops.size: is required");
+	expect_error(RL_DRIVE("{\"ops\": {\"size\": 1}}"),
+		     "drives[0].rate_limiter.ops.refill_time: is required");
+	expect_error(RL_DRIVE("{\"ops\": " BUCKET(", \"refill_time_ms\": 1") "}"),
+		     "drives[0].rate_limiter.ops.refill_time_ms: unknown field");
+	expect_error(RL_DRIVE("{\"bandwidth\": {\"size\": null, \"refill_time\": 1}}"),
+		     "drives[0].rate_limiter.bandwidth.size: must be an integer, not null");
+	expect_error(RL_DRIVE("{\"bandwidth\": {\"size\": 1, \"refill_time\": null}}"),
+		     "drives[0].rate_limiter.bandwidth.refill_time: must be an integer, not null");
+	expect_error(RL_DRIVE("{\"bandwidth\": {\"size\": \"1\", \"refill_time\": 1}}"),
+		     "drives[0].rate_limiter.bandwidth.size: must be an integer, not \"1\"");
+	expect_error(RL_DRIVE("{\"bandwidth\": {\"size\": 1.5, \"refill_time\": 1}}"),
+		     "drives[0].rate_limiter.bandwidth.size: must be an integer, not 1.5");
+	expect_error(RL_DRIVE("{\"bandwidth\": " BUCKET(", \"one_time_burst\": true") "}"),
+		     "drives[0].rate_limiter.bandwidth.one_time_burst: must be an integer, not "
+		     "true");
+	for (unsigned int i = 0; i < sizeof(bad_values) / sizeof(*bad_values); i++) {
+		static const char *const keys[] = {"size", "one_time_burst", "refill_time"};
+
+		for (unsigned int k = 0; k < 3; k++) {
+			snprintf(json, sizeof(json),
+				 "{\"drives\": [" DRIVE("\"rate_limiter\": {\"ops\": {\"size\": 1, "
+							"\"refill_time\": 1, \"%s\": %s}}") "]}",
+				 keys[k], bad_values[i]);
+			snprintf(msg, sizeof(msg),
+				 "drives[0].rate_limiter.ops.%s: must be between 0 and "
+				 "9223372036854775807",
+				 keys[k]);
+			expect_error(json, msg);
+		}
+	}
+	/* The second drive's path. */
+	expect_error("{\"drives\": [" DRIVE0 ", {\"drive_id\": \"e\", \"path_on_host\": \"/e\", "
+		     "\"rate_limiter\": {\"ops\": {}}}]}",
+		     "drives[1].rate_limiter.ops.size: is required");
+}
+END_TEST
+
+START_TEST(test_entropy)
+{
+	struct nb_vm_config c;
+
+	expect_ok("{\"entropy\": {}}", &c);
+	ck_assert(c.has_entropy);
+	ck_assert(!c.entropy.rate_limiter.has_bandwidth && !c.entropy.rate_limiter.has_ops);
+	nb_config_free(&c);
+	ck_assert(!c.has_entropy);
+
+	expect_ok("{\"entropy\": {\"rate_limiter\": null}}", &c);
+	ck_assert(c.has_entropy && !c.entropy.rate_limiter.has_ops);
+	nb_config_free(&c);
+
+	expect_ok("{" BOOT ", \"entropy\": {\"rate_limiter\": {\"bandwidth\": {\"size\": 4096, "
+		  "\"one_time_burst\": 65536, \"refill_time\": 100}, \"ops\": " BUCKET("") "}}}",
+		  &c);
+	ck_assert(c.has_entropy);
+	ck_assert(c.entropy.rate_limiter.has_bandwidth && c.entropy.rate_limiter.has_ops);
+	ck_assert_uint_eq(c.entropy.rate_limiter.bandwidth.size, 4096);
+	ck_assert_uint_eq(c.entropy.rate_limiter.bandwidth.one_time_burst, 65536);
+	ck_assert_uint_eq(c.entropy.rate_limiter.bandwidth.refill_time_ms, 100);
+	ck_assert_uint_eq(c.entropy.rate_limiter.ops.size, 100);
+	ck_assert_uint_eq(c.entropy.rate_limiter.ops.refill_time_ms, 10);
+	ck_assert_int_eq(nb_config_validate(&c, NULL, 0), 0);
+	nb_config_free(&c);
+
+	expect_error("{\"entropy\": 1}", "entropy: must be an object, not 1");
+	expect_error("{\"entropy\": {\"rate\": {}}}", "entropy.rate: unknown field");
+	expect_error("{\"entropy\": {\"rate_limiter\": true}}",
+		     "entropy.rate_limiter: must be an object, not true");
+	expect_error("{\"entropy\": {\"rate_limiter\": {\"ops\": {\"size\": -5, \"refill_time\": "
+		     "1}}}}",
+		     "entropy.rate_limiter.ops.size: must be between 0 and 9223372036854775807");
+	expect_error("{\"entropy\": {\"rate_limiter\": {\"bandwidth\": {\"size\": 1}}}}",
+		     "entropy.rate_limiter.bandwidth.refill_time: is required");
+}
+END_TEST
+
+START_TEST(test_rate_limiter_parsers)
+{
+	struct nb_rate_limiter_config rl = {.has_ops = true, .ops = {.size = 7}};
+	struct nb_entropy_config e = {0};
+	struct json_object *o;
+	char err[256];
+
+	/* PATCH /drives/{id}'s rate limiter: NULL or a JSON null clears it. */
+	o = json_tokener_parse("{\"bandwidth\": {\"size\": 1, \"refill_time\": 2}}");
+	ck_assert_int_eq(nb_config_parse_rate_limiter(&rl, o, "rl", err, sizeof(err)), 0);
+	json_object_put(o);
+	ck_assert(rl.has_bandwidth && !rl.has_ops);
+	ck_assert_uint_eq(rl.bandwidth.refill_time_ms, 2);
+	ck_assert_uint_eq(rl.ops.size, 0);
+	o = json_tokener_parse("{\"ops\": {\"size\": 1}}");
+	ck_assert_int_eq(nb_config_parse_rate_limiter(&rl, o, "rl", err, sizeof(err)), -EINVAL);
+	json_object_put(o);
+	ck_assert_str_eq(err, "rl.ops.refill_time: is required");
+	ck_assert(rl.has_bandwidth && !rl.has_ops); /* unchanged */
+	o = json_tokener_parse("{\"bandwidth\": {\"size\": 1, \"refill_time\": 2, \"x\": 0}}");
+	ck_assert_int_eq(nb_config_parse_rate_limiter(&rl, o, "rl", err, sizeof(err)), -EINVAL);
+	json_object_put(o);
+	ck_assert_str_eq(err, "rl.bandwidth.x: unknown field");
+	ck_assert_int_eq(nb_config_parse_rate_limiter(&rl, NULL, "rl", err, sizeof(err)), 0);
+	ck_assert(!rl.has_bandwidth && !rl.has_ops);
+
+	/* PUT /entropy. */
+	o = json_tokener_parse("{\"rate_limiter\": {\"ops\": {\"size\": 3, \"refill_time\": 4}}}");
+	ck_assert_int_eq(nb_config_parse_entropy(&e, o, err, sizeof(err)), 0);
+	json_object_put(o);
+	ck_assert(e.rate_limiter.has_ops);
+	ck_assert_uint_eq(e.rate_limiter.ops.size, 3);
+	o = json_tokener_parse("{\"rate_limiter\": {\"ops\": {\"size\": 3}}}");
+	ck_assert_int_eq(nb_config_parse_entropy(&e, o, err, sizeof(err)), -EINVAL);
+	json_object_put(o);
+	ck_assert_str_eq(err, "entropy.rate_limiter.ops.refill_time: is required");
+	ck_assert_uint_eq(e.rate_limiter.ops.size, 3);
+	ck_assert_int_eq(nb_config_parse_entropy(&e, NULL, err, sizeof(err)), -EINVAL);
+	ck_assert_str_eq(err, "entropy: must be an object, not null");
+	o = json_tokener_parse("{}");
+	ck_assert_int_eq(nb_config_parse_entropy(&e, o, err, sizeof(err)), 0);
+	json_object_put(o);
+	ck_assert(!e.rate_limiter.has_ops);
+
+	/* A drive parsed alone (PUT /drives/{id}) names "drives.". */
+	o = json_tokener_parse(DRIVE("\"rate_limiter\": {\"ops\": 1}"));
+	{
+		struct nb_drive d = {0};
+
+		ck_assert_int_eq(nb_config_parse_drive(&d, o, err, sizeof(err)), -EINVAL);
+		ck_assert_str_eq(err, "drives.rate_limiter.ops: must be an object, not 1");
+		nb_drive_free(&d);
+	}
+	json_object_put(o);
+}
+END_TEST
+
+START_TEST(test_validate_rate_limiters)
+{
+	struct nb_vm_config c;
+	struct nb_drive d = {0};
+	char err[256];
+
+	nb_config_init(&c);
+	c.has_boot = true;
+	c.boot.kernel_image_path = strdup("/k");
+	c.drives[0] = (struct nb_drive){.drive_id = strdup("a"), .path_on_host = strdup("/a")};
+	c.nr_drives = 1;
+	ck_assert_int_eq(nb_config_validate(&c, err, sizeof(err)), 0);
+
+	/* Values beyond what JSON allows, filled by hand. */
+	c.drives[0].rate_limiter.bandwidth.size = UINT64_MAX;
+	ck_assert_int_eq(nb_config_validate(&c, err, sizeof(err)), 0); /* not has_bandwidth */
+	c.drives[0].rate_limiter.has_bandwidth = true;
+	expect_invalid(&c, "drives[0].rate_limiter.bandwidth.size: must be between 0 and "
+			   "9223372036854775807");
+	c.drives[0].rate_limiter.bandwidth.size = 1;
+	c.drives[0].rate_limiter.bandwidth.one_time_burst = (uint64_t)INT64_MAX + 1;
+	expect_invalid(&c, "drives[0].rate_limiter.bandwidth.one_time_burst: must be between");
+	c.drives[0].rate_limiter.bandwidth.one_time_burst = INT64_MAX;
+	c.drives[0].rate_limiter.bandwidth.refill_time_ms = UINT64_MAX;
+	expect_invalid(&c, "drives[0].rate_limiter.bandwidth.refill_time: must be between");
+	c.drives[0].rate_limiter.bandwidth.refill_time_ms = 1000;
+	c.drives[0].rate_limiter.has_ops = true;
+	c.drives[0].rate_limiter.ops.size = UINT64_MAX;
+	expect_invalid(&c, "drives[0].rate_limiter.ops.size: must be between");
+	c.drives[0].rate_limiter.ops.size = 5;
+	ck_assert_int_eq(nb_config_validate(&c, err, sizeof(err)), 0);
+
+	/* add_drive checks it too. */
+	d = (struct nb_drive){.drive_id = strdup("b"), .path_on_host = strdup("/b")};
+	d.rate_limiter.has_ops = true;
+	d.rate_limiter.ops.refill_time_ms = UINT64_MAX;
+	ck_assert_int_eq(nb_config_add_drive(&c, &d, false, err, sizeof(err)), -EINVAL);
+	ck_assert_str_eq(err, "drives[1].rate_limiter.ops.refill_time: must be between 0 and "
+			      "9223372036854775807");
+	nb_drive_free(&d);
+
+	/* The entropy device's, only when it is there. */
+	c.entropy.rate_limiter.has_ops = true;
+	c.entropy.rate_limiter.ops.one_time_burst = UINT64_MAX;
+	ck_assert_int_eq(nb_config_validate(&c, err, sizeof(err)), 0);
+	c.has_entropy = true;
+	expect_invalid(&c, "entropy.rate_limiter.ops.one_time_burst: must be between 0 and");
+	c.entropy.rate_limiter.ops.one_time_burst = 0;
+	c.entropy.rate_limiter.has_bandwidth = true;
+	c.entropy.rate_limiter.bandwidth.size = UINT64_MAX;
+	expect_invalid(&c, "entropy.rate_limiter.bandwidth.size: must be between 0 and");
+	c.entropy.rate_limiter.bandwidth.size = 0;
+	ck_assert_int_eq(nb_config_validate(&c, err, sizeof(err)), 0);
+	nb_config_free(&c);
+	ck_assert(!c.has_entropy && !c.entropy.rate_limiter.has_ops);
 }
 END_TEST
 
@@ -1094,6 +1428,13 @@ int main(void)
 	tcase_add_test(tc, test_section_parsers);
 	tcase_add_test(tc, test_add_drive);
 	tcase_add_test(tc, test_validate);
+	tcase_add_test(tc, test_unused_sections_file);
+	tcase_add_test(tc, test_io_engine_default);
+	tcase_add_test(tc, test_drive_rate_limiter);
+	tcase_add_test(tc, test_rate_limiter_errors);
+	tcase_add_test(tc, test_entropy);
+	tcase_add_test(tc, test_rate_limiter_parsers);
+	tcase_add_test(tc, test_validate_rate_limiters);
 	suite_add_tcase(s, tc);
 	return nb_check_run(s);
 }
