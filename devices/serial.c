@@ -81,9 +81,9 @@ struct nb_serial {
 	struct nb_irq irq;
 	int rx_event_fd;  /* signalled when FIFO room appears and rx_wanted */
 	bool rx_wanted;	  /* nb_serial_input() could not take everything */
-	bool irq_level;   /* the level last set on the line */
+	bool irq_level;	  /* the level last set on the line */
 	bool thr_pending; /* THR-empty interrupt not yet acknowledged */
-	bool overrun;     /* LSR.OE, cleared by reading LSR */
+	bool overrun;	  /* LSR.OE, cleared by reading LSR */
 	bool fifo_on;
 	uint8_t ier, lcr, mcr, scr, dll, dlm;
 	uint8_t msr_delta; /* MSR bits 0-3, cleared by reading MSR */
@@ -444,6 +444,11 @@ int nb_serial_rx_eventfd(const struct nb_serial *s)
 int nb_serial_out_fd(const struct nb_serial *s)
 {
 	return s->out.fd;
+}
+
+uint64_t nb_serial_out_limit(const struct nb_serial *s)
+{
+	return s->out.limit;
 }
 
 /* Whether out_fd takes a write now without blocking; errors count as yes. */

@@ -68,8 +68,9 @@ size_t nb_serial_rx_space(struct nb_serial *s);
 /* The eventfds described above (never -1 on a live serial). */
 int nb_serial_out_eventfd(const struct nb_serial *s);
 int nb_serial_rx_eventfd(const struct nb_serial *s);
-/* The output fd as given (-1: none). */
+/* The output fd and byte limit as given (-1: none; 0: no limit). */
 int nb_serial_out_fd(const struct nb_serial *s);
+uint64_t nb_serial_out_limit(const struct nb_serial *s);
 
 /*
  * Writes buffered output to out_fd without ever blocking, on the VMM thread
