@@ -189,9 +189,12 @@ static int rng_activate(void *dev, struct nb_virtio_mmio *t)
 			return r;
 		rng->timer_registered = true;
 	}
+	/*
+	 * Chains the driver made available before DRIVER_OK are served at its
+	 * first notification: the transport cannot interrupt the driver
+	 * until activate has returned.
+	 */
 	rng->active = true;
-	/* Chains made available before DRIVER_OK are served now. */
-	process(rng);
 	return 0;
 }
 

@@ -132,8 +132,11 @@ static int activate(void)
 	q->used_addr = USED_GPA;
 	q->ready = true;
 	ck_assert_int_eq(nb_virtq_check(q, &mem), 0);
+	t.s.status = NB_VIRTIO_STATUS_ACKNOWLEDGE | NB_VIRTIO_STATUS_DRIVER |
+		     NB_VIRTIO_STATUS_FEATURES_OK | NB_VIRTIO_STATUS_DRIVER_OK;
 	nb_virtio_mmio_lock(&t);
 	r = dev.ops->activate(dev.dev, &t);
+	t.s.activated = !r;
 	nb_virtio_mmio_unlock(&t);
 	return r;
 }
@@ -145,10 +148,14 @@ static void notify(void)
 	nb_virtio_mmio_unlock(&t);
 }
 
+/* What the transport does on a status write of 0 (the rings stay). */
 static void reset(void)
 {
 	nb_virtio_mmio_lock(&t);
-	dev.ops->reset(dev.dev, &t);
+	if (t.s.activated)
+		dev.ops->reset(dev.dev, &t);
+	t.s.activated = false;
+	t.s.status = 0;
 	nb_virtio_mmio_unlock(&t);
 }
 
@@ -380,9 +387,13 @@ START_TEST(test_chains_before_activate)
 	/* Not active: a notification does nothing. */
 	notify();
 	ck_assert_uint_eq(used_idx(), 0);
+	/* Served at the first notification after DRIVER_OK, with an interrupt. */
 	ck_assert_int_eq(activate(), 0);
+	ck_assert_uint_eq(used_idx(), 0);
+	notify();
 	ck_assert_uint_eq(used_idx(), 1);
 	assert_used(0, head, 32);
+	ck_assert_int_eq(irq_count, 1);
 }
 END_TEST
 
@@ -474,6 +485,7 @@ START_TEST(test_reset_and_free_unregister)
 	/* Registered again; still blocked, so served once the timer fires. */
 	ck_assert_int_eq(activate(), 0);
 	ck_assert_int_eq(loop.adds, 2);
+	notify();
 	ck_assert_uint_eq(used_idx(), 0);
 	fire_timer();
 	ck_assert_uint_eq(used_idx(), 1);
@@ -500,6 +512,112 @@ START_TEST(test_activate_fails_when_add_fails)
 }
 END_TEST
 
+START_TEST(test_broken_queue_needs_reset)
+{
+	uint16_t idx = QSIZE + 5;
+
+	make_device(NULL, NULL);
+	ck_assert_int_eq(activate(), 0);
+	/* The avail index jumped more than the queue's size ahead. */
+	ck_assert_int_eq(nb_mem_write(&mem, AVAIL_GPA + 2, &idx, 2), 0);
+	notify();
+	ck_assert(t.s.status & NB_VIRTIO_STATUS_NEEDS_RESET);
+	ck_assert_uint_eq(used_idx(), 0);
+	ck_assert_uint_eq(stats().requests, 0);
+}
+END_TEST
+
+static void reg_write(uint64_t off, uint32_t v)
+{
+	uint8_t b[4];
+
+	memcpy(b, &v, 4);
+	nb_virtio_mmio_ops.write(&t, off, b, 4);
+}
+
+static uint32_t reg_read(uint64_t off)
+{
+	uint8_t b[4];
+	uint32_t v;
+
+	nb_virtio_mmio_ops.read(&t, off, b, 4);
+	memcpy(&v, b, 4);
+	return v;
+}
+
+/* The whole path as a Linux driver takes it, through the registers. */
+START_TEST(test_through_registers)
+{
+	struct nb_token_bucket_params ops = {.size = 100, .refill_time_ms = 1000};
+	uint64_t features;
+	uint16_t head, avail_event;
+	uint32_t status = 0;
+
+	make_device(NULL, &ops);
+	ck_assert_uint_eq(reg_read(0x000), 0x74726976);
+	ck_assert_uint_eq(reg_read(0x004), 2);
+	ck_assert_uint_eq(reg_read(0x008), NB_VIRTIO_ID_RNG);
+	reg_write(0x014, 0);
+	features = reg_read(0x010);
+	reg_write(0x014, 1);
+	features |= (uint64_t)reg_read(0x010) << 32;
+	ck_assert(features & 1ULL << NB_VIRTIO_F_VERSION_1);
+	ck_assert(features & 1ULL << NB_VIRTIO_F_EVENT_IDX);
+
+	status |= NB_VIRTIO_STATUS_ACKNOWLEDGE | NB_VIRTIO_STATUS_DRIVER;
+	reg_write(0x070, status);
+	reg_write(0x024, 0);
+	reg_write(0x020, 1u << NB_VIRTIO_F_EVENT_IDX);
+	reg_write(0x024, 1);
+	reg_write(0x020, 1); /* VERSION_1 */
+	status |= NB_VIRTIO_STATUS_FEATURES_OK;
+	reg_write(0x070, status);
+	ck_assert(reg_read(0x070) & NB_VIRTIO_STATUS_FEATURES_OK);
+
+	reg_write(0x030, 0);
+	ck_assert_uint_eq(reg_read(0x034), NB_VIRTIO_RNG_QUEUE_SIZE);
+	reg_write(0x038, QSIZE);
+	reg_write(0x080, (uint32_t)DESC_GPA);
+	reg_write(0x084, (uint32_t)(DESC_GPA >> 32));
+	reg_write(0x090, (uint32_t)AVAIL_GPA);
+	reg_write(0x094, (uint32_t)(AVAIL_GPA >> 32));
+	reg_write(0x0a0, (uint32_t)USED_GPA);
+	reg_write(0x0a4, (uint32_t)(USED_GPA >> 32));
+	reg_write(0x044, 1);
+	status |= NB_VIRTIO_STATUS_DRIVER_OK;
+	reg_write(0x070, status);
+	ck_assert_uint_eq(reg_read(0x070), status);
+	ck_assert(t.s.activated);
+	ck_assert_int_eq(loop.adds, 1);
+
+	head = add_writable(DATA_GPA, 40);
+	reg_write(NB_VIRTIO_MMIO_QUEUE_NOTIFY, 0);
+	ck_assert_uint_eq(used_idx(), 1);
+	assert_used(0, head, 40);
+	ck_assert(!all_zero(DATA_GPA, 40));
+	ck_assert_int_eq(irq_count, 1);
+	ck_assert_uint_eq(reg_read(0x060), NB_VIRTIO_INT_VRING);
+	reg_write(0x064, NB_VIRTIO_INT_VRING);
+	ck_assert_uint_eq(reg_read(0x060), 0);
+	/* With EVENT_IDX the device asks for the next notification. */
+	ck_assert_int_eq(nb_mem_read(&mem, USED_GPA + 4 + 8 * QSIZE, &avail_event, 2), 0);
+	ck_assert_uint_eq(avail_event, 1);
+
+	/* The ioeventfd path. */
+	head = add_writable(DATA_GPA + 0x100, 8);
+	nb_virtio_mmio_notify(&t, 0);
+	assert_used(1, head, 8);
+
+	/* The driver resets the device: the timer leaves the event loop. */
+	reg_write(0x070, 0);
+	ck_assert_uint_eq(reg_read(0x070), 0);
+	ck_assert_int_eq(loop.removes, 1);
+	ck_assert_int_eq(loop.fd, -1);
+	ck_assert_uint_eq(stats().requests, 2);
+	ck_assert_uint_eq(stats().bytes, 48);
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("virtio_rng");
@@ -516,6 +634,8 @@ int main(void)
 	tcase_add_test(tc, test_bandwidth_limited);
 	tcase_add_test(tc, test_reset_and_free_unregister);
 	tcase_add_test(tc, test_activate_fails_when_add_fails);
+	tcase_add_test(tc, test_through_registers);
+	tcase_add_test(tc, test_broken_queue_needs_reset);
 	suite_add_tcase(s, tc);
 	return nb_check_run(s);
 }
