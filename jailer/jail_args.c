@@ -476,10 +476,29 @@ static bool has_token(const char *opts_s, size_t n, const char *tok)
 	return false;
 }
 
+/* Mount options of a v1 cgroup mount that are not controllers. */
+static bool generic_option(const char *opt)
+{
+	static const char *const generic[] = {
+	    "rw",      "ro",	      "nosuid",		"nodev",    "noexec",	      "relatime",
+	    "noatime", "strictatime", "nodiratime",	"sync",	    "dirsync",	      "lazytime",
+	    "mand",    "xattr",	      "clone_children", "noprefix", "cpuset_v2_mode", "none",
+	    "all",
+	};
+
+	for (size_t i = 0; i < sizeof(generic) / sizeof(generic[0]); i++)
+		if (!strcmp(opt, generic[i]))
+			return true;
+	return false;
+}
+
 int nb_jail_find_cgroup_mount(const char *mounts, int version, const char *ctrl, char *out,
 			      size_t len)
 {
 	const char *line = mounts;
+
+	if (version == 1 && (!ctrl || generic_option(ctrl)))
+		return -ENOENT;
 
 	while (*line) {
 		const char *eol = strchr(line, '\n');
