@@ -16,7 +16,11 @@ grep -q '^L1: plain microVMs: supported' /tmp/l1.out
 [ "$(grep -c 'NESTBOX-GUEST-OK' /tmp/l1.out)" = 2 ]
 grep -q '^L2-EXIT rc=0' /tmp/l1.out
 grep -q '^Guest-boot-time' /tmp/l1.err
-# The register dump at exit shows the guest hypervisor's EL2 state.
-grep -E '^vcpu0 (HCR_EL2|VNCR_EL2|SCTLR_EL2|VTTBR_EL2) 0x' /tmp/l1.regs
-[ "$(sed -n 's/^vcpu0 HCR_EL2 //p' /tmp/l1.regs)" != 0x0 ]
+# The register dump at exit shows the guest hypervisor's EL2 state: HCR_EL2
+# with a value (not "<absent>"), which the guest hypervisor set (not 0).
+grep -q '^vcpu0 HCR_EL2 0x' /tmp/l1.regs
+hcr=$(sed -n 's/^vcpu0 HCR_EL2 //p' /tmp/l1.regs)
+[ -n "$hcr" ]
+[ "$hcr" != 0x0 ]
+grep -E '^vcpu0 (VNCR_EL2|SCTLR_EL2|VTTBR_EL2) 0x' /tmp/l1.regs
 grep -q '^vcpu0 PC 0x' /tmp/l1.regs
