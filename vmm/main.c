@@ -278,6 +278,11 @@ static int cmd_run(int argc, char **argv, uint64_t start_ns)
 	}
 	if (nb_vm_create(&vm, &cfg, &opts, err, sizeof(err))) {
 		fprintf(stderr, "nestbox: %s\n", err);
+		nb_config_free(&cfg);
+		return 1;
+	}
+	if (nb_vm_boot_load(&vm, &cfg, &opts, err, sizeof(err))) {
+		fprintf(stderr, "nestbox: %s\n", err);
 		nb_vm_destroy(&vm);
 		nb_config_free(&cfg);
 		return 1;

@@ -1,29 +1,23 @@
 // SPDX-License-Identifier: Apache-2.0
 /*
- * Running a VM: one thread per vCPU in KVM_RUN, the VMM thread serving the
- * console and waiting for the stop request. A vCPU is kicked out of KVM_RUN
- * with immediate_exit and a signal.
+ * Running a VM: one thread per vCPU in KVM_RUN (vcpu_thread.c's state
+ * machine), and on this thread the event loop: signals, the stop request,
+ * the console, device backends.
  */
 #include <errno.h>
 #include <linux/kvm.h>
-#include <poll.h>
-#include <stdint.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/epoll.h>
 #include <sys/ioctl.h>
 #include <sys/signalfd.h>
-#include <termios.h>
 #include <unistd.h>
 
-#include "devices/serial.h"
+#include "vmm/console.h"
 #include "vmm/vm.h"
 
-#define SIG_KICK SIGUSR1
-
-static void kick_handler(int sig)
-{
-	(void)sig;
-}
+/* How long a pause may take before the VMM gives up on a vCPU. */
+#define VCPU_COMMAND_TIMEOUT_MS 5000
 
 /* Asks the VMM thread to stop the VM with @status (the first request wins). */
 static void request_stop(struct nb_vm *vm, int status)
@@ -49,9 +43,35 @@ static void handle_mmio(struct nb_vcpu *v)
 			   run->mmio.is_write);
 }
 
-/* Returns false when the vCPU thread should end. */
-static bool handle_exit(struct nb_vcpu *v)
+static bool system_event(struct nb_vcpu *v)
 {
+	struct kvm_run *run = v->run;
+
+	switch (run->system_event.type) {
+	case KVM_SYSTEM_EVENT_SHUTDOWN:
+		request_stop(v->vm, 0);
+		break;
+	case KVM_SYSTEM_EVENT_RESET:
+		fprintf(stderr, "nestbox: the guest asked for a reboot: exiting\n");
+		request_stop(v->vm, 0);
+		break;
+	case KVM_SYSTEM_EVENT_CRASH:
+		fprintf(stderr, "nestbox: the guest crashed (PSCI SYSTEM_OFF, crash)\n");
+		request_stop(v->vm, 1);
+		break;
+	default:
+		fprintf(stderr, "nestbox: vCPU %u: system event %u: stopping\n", v->id,
+			run->system_event.type);
+		request_stop(v->vm, 1);
+		break;
+	}
+	return false;
+}
+
+/* Returns false when the vCPU thread should end. */
+static bool handle_exit(void *ctx)
+{
+	struct nb_vcpu *v = ctx;
 	struct kvm_run *run = v->run;
 
 	switch (run->exit_reason) {
@@ -61,24 +81,16 @@ static bool handle_exit(struct nb_vcpu *v)
 	case KVM_EXIT_INTR:
 		return true;
 	case KVM_EXIT_SYSTEM_EVENT:
-		switch (run->system_event.type) {
-		case KVM_SYSTEM_EVENT_SHUTDOWN:
-			request_stop(v->vm, 0);
-			return false;
-		case KVM_SYSTEM_EVENT_RESET:
-			fprintf(stderr, "nestbox: the guest asked for a reboot: exiting\n");
-			request_stop(v->vm, 0);
-			return false;
-		case KVM_SYSTEM_EVENT_CRASH:
-			fprintf(stderr, "nestbox: the guest crashed (PSCI SYSTEM_OFF, crash)\n");
-			request_stop(v->vm, 1);
-			return false;
-		default:
-			fprintf(stderr, "nestbox: vCPU %u: system event %u: stopping\n", v->id,
-				run->system_event.type);
-			request_stop(v->vm, 1);
-			return false;
-		}
+		return system_event(v);
+	case KVM_EXIT_ARM_NISV:
+		fprintf(
+		    stderr,
+		    "nestbox: vCPU %u: the guest accessed 0x%llx with an instruction KVM cannot "
+		    "emulate (no valid syndrome; ESR ISS 0x%llx): device registers must be "
+		    "accessed with plain loads and stores\n",
+		    v->id, (unsigned long long)run->arm_nisv.fault_ipa,
+		    (unsigned long long)run->arm_nisv.esr_iss);
+		break;
 	case KVM_EXIT_FAIL_ENTRY:
 		fprintf(stderr, "nestbox: vCPU %u: entry failed (reason 0x%llx)\n", v->id,
 			(unsigned long long)run->fail_entry.hardware_entry_failure_reason);
@@ -96,152 +108,156 @@ static bool handle_exit(struct nb_vcpu *v)
 	return false;
 }
 
-static void *vcpu_thread(void *arg)
+static enum nb_vcpu_run_result vcpu_run(void *ctx)
 {
-	struct nb_vcpu *v = arg;
-	sigset_t kick;
+	struct nb_vcpu *v = ctx;
 
-	sigemptyset(&kick);
-	sigaddset(&kick, SIG_KICK);
-	pthread_sigmask(SIG_UNBLOCK, &kick, NULL);
-	while (!atomic_load(&v->vm->stopping)) {
-		if (ioctl(v->fd, KVM_RUN, 0) < 0) {
-			if (errno == EINTR || errno == EAGAIN) {
-				v->run->immediate_exit = 0;
-				continue;
-			}
-			fprintf(stderr, "nestbox: vCPU %u: KVM_RUN: %s\n", v->id, strerror(errno));
-			request_stop(v->vm, 1);
-			break;
-		}
-		if (!handle_exit(v))
-			break;
-	}
-	return NULL;
+	if (ioctl(v->fd, KVM_RUN, 0) == 0)
+		return NB_VCPU_RUN_EXIT;
+	if (errno == EINTR || errno == EAGAIN)
+		return NB_VCPU_RUN_KICKED;
+	fprintf(stderr, "nestbox: vCPU %u: KVM_RUN: %s\n", v->id, strerror(errno));
+	request_stop(v->vm, 1);
+	return NB_VCPU_RUN_FAILED;
 }
 
-/* Console input: stdin into the serial port, raw while it is a terminal. */
-struct console {
-	int fd;
-	bool raw;
-	struct termios saved;
+static void vcpu_set_immediate_exit(void *ctx, bool on)
+{
+	struct nb_vcpu *v = ctx;
+
+	__atomic_store_n(&v->run->immediate_exit, on, __ATOMIC_SEQ_CST);
+}
+
+static void vcpu_exited(void *ctx)
+{
+	struct nb_vcpu *v = ctx;
+
+	/* Without effect when the exit was asked for: the first request wins. */
+	request_stop(v->vm, 1);
+}
+
+static const struct nb_vcpu_ops vcpu_ops = {
+    .run = vcpu_run,
+    .handle_exit = handle_exit,
+    .set_immediate_exit = vcpu_set_immediate_exit,
+    .exited = vcpu_exited,
 };
 
-static void console_open(struct console *c, int fd)
+static void on_signal(void *ctx, int fd, uint32_t events)
 {
-	struct termios t;
+	struct nb_vm *vm = ctx;
+	struct signalfd_siginfo si;
 
-	c->fd = fd;
-	c->raw = false;
-	if (fd < 0 || !isatty(fd) || tcgetattr(fd, &c->saved) < 0)
+	(void)events;
+	if (read(fd, &si, sizeof(si)) != sizeof(si))
 		return;
-	t = c->saved;
-	cfmakeraw(&t);
-	t.c_oflag |= OPOST | ONLCR; /* our own messages stay readable */
-	c->raw = tcsetattr(fd, TCSANOW, &t) == 0;
+	fprintf(stderr, "nestbox: %s: stopping the VM\n", strsignal((int)si.ssi_signo));
+	request_stop(vm, 128 + (int)si.ssi_signo);
 }
 
-static void console_close(struct console *c)
+static void on_stop(void *ctx, int fd, uint32_t events)
 {
-	if (c->raw)
-		tcsetattr(c->fd, TCSANOW, &c->saved);
-}
+	uint64_t v;
 
-static void console_read(struct console *c, struct nb_serial *serial)
-{
-	uint8_t buf[64];
-	ssize_t n = read(c->fd, buf, sizeof(buf));
-
-	if (n <= 0) {
-		if (n == 0 || (errno != EINTR && errno != EAGAIN))
-			c->fd = -1; /* end of input: stop polling it */
-		return;
-	}
-	/* Bytes the UART's FIFO cannot take are dropped, as on real hardware. */
-	nb_serial_input(serial, buf, (size_t)n);
+	(void)ctx;
+	(void)events;
+	if (read(fd, &v, sizeof(v)) < 0 && errno != EAGAIN)
+		perror("nestbox: stop eventfd");
 }
 
 static int start_vcpus(struct nb_vm *vm)
 {
 	for (uint32_t i = 0; i < vm->nr_vcpus; i++) {
-		int r = pthread_create(&vm->vcpus[i].thread, NULL, vcpu_thread, &vm->vcpus[i]);
+		int r = nb_vcpu_thread_start(&vm->vcpus[i].thread, &vcpu_ops, &vm->vcpus[i]);
 
 		if (r) {
-			fprintf(stderr, "nestbox: vCPU %u: thread: %s\n", i, strerror(r));
+			fprintf(stderr, "nestbox: vCPU %u: thread: %s\n", i, strerror(-r));
 			request_stop(vm, 1);
-			return -r;
+			return r;
 		}
-		vm->vcpus[i].started = true;
 	}
 	return 0;
 }
 
 static void stop_vcpus(struct nb_vm *vm)
 {
-	atomic_store(&vm->stopping, true);
+	for (uint32_t i = 0; i < vm->nr_vcpus; i++)
+		nb_vcpus_exit(&vm->vcpus[i].thread, 1);
+}
+
+int nb_vm_pause(struct nb_vm *vm)
+{
 	for (uint32_t i = 0; i < vm->nr_vcpus; i++) {
-		if (!vm->vcpus[i].started)
-			continue;
-		vm->vcpus[i].run->immediate_exit = 1;
-		pthread_kill(vm->vcpus[i].thread, SIG_KICK);
+		int r = nb_vcpus_pause(&vm->vcpus[i].thread, 1, VCPU_COMMAND_TIMEOUT_MS);
+
+		if (r)
+			return r;
 	}
+	return 0;
+}
+
+int nb_vm_resume(struct nb_vm *vm)
+{
 	for (uint32_t i = 0; i < vm->nr_vcpus; i++) {
-		if (vm->vcpus[i].started)
-			pthread_join(vm->vcpus[i].thread, NULL);
-		vm->vcpus[i].started = false;
+		int r = nb_vcpus_resume(&vm->vcpus[i].thread, 1, VCPU_COMMAND_TIMEOUT_MS);
+
+		if (r)
+			return r;
 	}
+	return 0;
 }
 
 int nb_vm_run(struct nb_vm *vm)
 {
-	struct sigaction sa = { .sa_handler = kick_handler };
-	struct console con;
+	struct nb_event_ops ev = nb_evmgr_ops(&vm->em);
+	struct nb_console *console = NULL;
 	sigset_t sigs, old;
-	int sfd;
+	int sfd, r;
 
 	/*
-	 * vCPU threads inherit this mask: SIG_KICK and the stop signals are
+	 * vCPU threads inherit this mask: the kick and the stop signals are
 	 * blocked everywhere but where they are wanted (KVM_RUN, the signalfd).
 	 */
-	sigaction(SIG_KICK, &sa, NULL);
+	nb_vcpu_thread_setup_signal();
 	sigemptyset(&sigs);
-	sigaddset(&sigs, SIG_KICK);
+	sigaddset(&sigs, NB_VCPU_KICK_SIGNAL);
 	sigaddset(&sigs, SIGINT);
 	sigaddset(&sigs, SIGTERM);
 	pthread_sigmask(SIG_BLOCK, &sigs, &old);
-	sigdelset(&sigs, SIG_KICK);
+	sigdelset(&sigs, NB_VCPU_KICK_SIGNAL);
 	sfd = signalfd(-1, &sigs, SFD_CLOEXEC | SFD_NONBLOCK);
 	if (sfd < 0) {
 		perror("nestbox: signalfd");
 		pthread_sigmask(SIG_SETMASK, &old, NULL);
 		return 1;
 	}
-	console_open(&con, vm->console_in);
-	if (start_vcpus(vm) == 0) {
+	r = nb_evmgr_add(&vm->em, sfd, EPOLLIN, on_signal, vm);
+	if (!r)
+		r = nb_evmgr_add(&vm->em, vm->stop_fd, EPOLLIN, on_stop, vm);
+	if (!r && !(console = nb_console_new(vm->serial, vm->console_in, &ev, stderr)))
+		r = -errno;
+	if (r) {
+		fprintf(stderr, "nestbox: event loop: %s\n", strerror(-r));
+		request_stop(vm, 1);
+	}
+	if (!r && start_vcpus(vm) == 0) {
 		while (!atomic_load(&vm->stopping)) {
-			struct pollfd p[3] = {
-				{ .fd = vm->stop_fd, .events = POLLIN },
-				{ .fd = sfd, .events = POLLIN },
-				{ .fd = con.fd, .events = POLLIN },
-			};
-
-			if (poll(p, 3, -1) < 0 && errno != EINTR)
-				break;
-			if (p[1].revents & POLLIN) {
-				struct signalfd_siginfo si;
-
-				if (read(sfd, &si, sizeof(si)) == sizeof(si)) {
-					fprintf(stderr, "nestbox: %s: stopping the VM\n",
-						strsignal((int)si.ssi_signo));
-					request_stop(vm, 128 + (int)si.ssi_signo);
-				}
+			r = nb_evmgr_run_once(&vm->em, -1);
+			if (r < 0) {
+				fprintf(stderr, "nestbox: event loop: epoll_wait: %s\n",
+					strerror(-r));
+				request_stop(vm, 1);
 			}
-			if (p[2].revents & (POLLIN | POLLHUP | POLLERR))
-				console_read(&con, vm->serial);
 		}
 	}
 	stop_vcpus(vm);
-	console_close(&con);
+	if (console) {
+		/* What the guest wrote last, if the output takes it now. */
+		nb_console_flush(console);
+		nb_console_free(console);
+	}
+	nb_evmgr_remove(&vm->em, vm->stop_fd);
+	nb_evmgr_remove(&vm->em, sfd);
 	close(sfd);
 	pthread_sigmask(SIG_SETMASK, &old, NULL);
 	return atomic_load(&vm->exit_status);

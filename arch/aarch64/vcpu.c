@@ -186,6 +186,13 @@ int nb_vm_set_counter_offset(int vm_fd)
 	return ioctl(vm_fd, KVM_ARM_SET_COUNTER_OFFSET, &off) < 0 ? -errno : 0;
 }
 
+int nb_vcpu_create(int vm_fd, uint32_t id)
+{
+	int fd = ioctl(vm_fd, KVM_CREATE_VCPU, (unsigned long)id);
+
+	return fd < 0 ? -errno : fd;
+}
+
 int nb_vcpu_get_mpidr(int vcpu_fd, uint64_t *mpidr)
 {
 	return nb_vcpu_get_reg(vcpu_fd, REG_MPIDR_EL1, mpidr);

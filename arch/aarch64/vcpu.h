@@ -28,6 +28,9 @@ struct nb_vcpu_features {
 void nb_vcpu_features_words(const struct nb_vcpu_features *f,
 			    uint32_t words[NB_VCPU_FEATURE_WORDS]);
 
+/* KVM_CREATE_VCPU: the vCPU fd or -errno. */
+int nb_vcpu_create(int vm_fd, uint32_t id);
+
 /* KVM_ARM_PREFERRED_TARGET + KVM_ARM_VCPU_INIT as nb_vcpu_features_words(). 0 or -errno. */
 int nb_vcpu_arch_init(int vm_fd, int vcpu_fd, const struct nb_vcpu_features *f);
 
