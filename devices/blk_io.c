@@ -142,6 +142,8 @@ int nb_blk_io_queue(struct nb_blk_io *io, const struct nb_blk_io_op *op, uint64_
 		break;
 	case NB_BLK_OP_FLUSH:
 		io_uring_prep_fsync(sqe, io->fd, IORING_FSYNC_DATASYNC);
+		/* After every write submitted before it, as the sync engine does. */
+		io_uring_sqe_set_flags(sqe, IOSQE_IO_DRAIN);
 		break;
 	case NB_BLK_OP_PUNCH:
 		io_uring_prep_fallocate(sqe, io->fd, PUNCH_MODE, (off_t)op->off, (off_t)op->len);

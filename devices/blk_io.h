@@ -3,7 +3,9 @@
  * The block device's I/O engines on one file descriptor.
  *
  * Sync: preadv / pwritev / fdatasync / fallocate inline (nb_blk_io_sync).
- * Async: io_uring (liburing). Operations are queued with nb_blk_io_queue,
+ * Async: io_uring (liburing), buffered I/O; a FLUSH (IORING_OP_FSYNC with
+ * IORING_FSYNC_DATASYNC, IOSQE_IO_DRAIN) starts only after everything
+ * submitted before it completed. Operations are queued with nb_blk_io_queue,
  * sent with one nb_blk_io_submit per batch, and their completions signal an
  * eventfd (io_uring_register_eventfd) that the owner watches; it then calls
  * nb_blk_io_reap. A short read or write is the owner's to finish, with

@@ -18,6 +18,7 @@
 
 #include "devices/virtio_blk.h"
 #include "tests/unit/check_run.h"
+#include "tests/unit/epoll_loop.h"
 
 #define RAM_GPA 0x40000000ULL
 #define RAM_SIZE (8ULL << 20)
@@ -30,81 +31,6 @@
 #define DATA_GPA(i) (RAM_GPA + 0x100000 + 0x10000ULL * (i))
 #define DISK_SIZE ((1ULL << 20) + 100) /* a partial last sector */
 #define DISK_SECTORS ((1ULL << 20) / 512)
-
-/* A tiny epoll loop behind struct nb_event_ops. */
-#define LOOP_MAX 8
-struct test_loop {
-	int epfd;
-	struct {
-		int fd;
-		nb_event_fn fn;
-		void *ctx;
-	} e[LOOP_MAX];
-	int nr_fds;
-};
-
-static int loop_add(void *lp, int fd, uint32_t events, nb_event_fn fn, void *ctx)
-{
-	struct test_loop *l = lp;
-
-	for (int i = 0; i < LOOP_MAX; i++) {
-		if (l->e[i].fn)
-			continue;
-		struct epoll_event ee = {.events = events, .data.u32 = (uint32_t)i};
-
-		if (epoll_ctl(l->epfd, EPOLL_CTL_ADD, fd, &ee) < 0)
-			return -errno;
-		l->e[i].fd = fd;
-		l->e[i].fn = fn;
-		l->e[i].ctx = ctx;
-		l->nr_fds++;
-		return 0;
-	}
-	return -ENOSPC;
-}
-
-static int loop_modify(void *lp, int fd, uint32_t events)
-{
-	struct test_loop *l = lp;
-
-	for (int i = 0; i < LOOP_MAX; i++) {
-		struct epoll_event ee = {.events = events, .data.u32 = (uint32_t)i};
-
-		if (l->e[i].fn && l->e[i].fd == fd)
-			return epoll_ctl(l->epfd, EPOLL_CTL_MOD, fd, &ee) < 0 ? -errno : 0;
-	}
-	return -ENOENT;
-}
-
-static int loop_remove(void *lp, int fd)
-{
-	struct test_loop *l = lp;
-
-	for (int i = 0; i < LOOP_MAX; i++) {
-		if (l->e[i].fn && l->e[i].fd == fd) {
-			epoll_ctl(l->epfd, EPOLL_CTL_DEL, fd, NULL);
-			l->e[i].fn = NULL;
-			l->nr_fds--;
-			return 0;
-		}
-	}
-	return -ENOENT;
-}
-
-/* Dispatches what is ready within @ms; returns how many events ran. */
-static int loop_run(struct test_loop *l, int ms)
-{
-	struct epoll_event ee[LOOP_MAX];
-	int n = epoll_wait(l->epfd, ee, LOOP_MAX, ms);
-
-	for (int i = 0; i < n; i++) {
-		uint32_t k = ee[i].data.u32;
-
-		if (l->e[k].fn)
-			l->e[k].fn(l->e[k].ctx, l->e[k].fd, ee[i].events);
-	}
-	return n < 0 ? 0 : n;
-}
 
 static int irq_count;
 
@@ -131,11 +57,8 @@ static void setup(void)
 {
 	nb_mem_init(&mem);
 	ck_assert_int_eq(nb_mem_add_ram(&mem, RAM_GPA, RAM_SIZE, false), 0);
-	memset(&loop, 0, sizeof(loop));
-	loop.epfd = epoll_create1(EPOLL_CLOEXEC);
-	ck_assert_int_ge(loop.epfd, 0);
-	ev = (struct nb_event_ops){
-	    .add = loop_add, .modify = loop_modify, .remove = loop_remove, .loop = &loop};
+	ck_assert_int_eq(test_loop_init(&loop), 0);
+	ev = test_loop_ops(&loop);
 	strcpy(path, "/tmp/nb-blk-XXXXXX");
 	file_fd = mkstemp(path);
 	ck_assert_int_ge(file_fd, 0);
