@@ -26,7 +26,7 @@ struct nb_virtio_blk {
 	int fd;
 	struct nb_blk_io io;
 	struct nb_rate_limiter rl;
-	const struct nb_event_ops *ev;
+	struct nb_event_ops ev;	  /* a copy: callers may pass a temporary */
 	struct nb_virtio_mmio *t; /* set by the first activate, never cleared */
 	bool active;		  /* between activate and reset, under t's lock */
 	bool io_registered, timer_registered;
@@ -345,9 +345,9 @@ static void blk_timer(void *ctx, int fd, uint32_t events)
 static void unregister(struct nb_virtio_blk *blk)
 {
 	if (blk->timer_registered)
-		nb_event_remove(blk->ev, nb_rate_limiter_fd(&blk->rl));
+		nb_event_remove(&blk->ev, nb_rate_limiter_fd(&blk->rl));
 	if (blk->io_registered)
-		nb_event_remove(blk->ev, blk->io.event_fd);
+		nb_event_remove(&blk->ev, blk->io.event_fd);
 	blk->timer_registered = false;
 	blk->io_registered = false;
 }
@@ -368,13 +368,13 @@ static int blk_activate(void *dev, struct nb_virtio_mmio *t)
 
 	blk->t = t;
 	if (blk->io.async && !blk->io_registered) {
-		r = nb_event_add(blk->ev, blk->io.event_fd, EPOLLIN, blk_io_event, blk);
+		r = nb_event_add(&blk->ev, blk->io.event_fd, EPOLLIN, blk_io_event, blk);
 		if (r < 0)
 			return r;
 		blk->io_registered = true;
 	}
 	if (fd >= 0 && !blk->timer_registered) {
-		r = nb_event_add(blk->ev, fd, EPOLLIN, blk_timer, blk);
+		r = nb_event_add(&blk->ev, fd, EPOLLIN, blk_timer, blk);
 		if (r < 0) {
 			unregister(blk);
 			return r;
@@ -501,7 +501,8 @@ int nb_virtio_blk_new(struct nb_virtio_blk **out, const struct nb_blk_params *p,
 	}
 	if ((p->async || nb_rate_limiter_fd(&blk->rl) >= 0) && !ev)
 		return fail(blk, p, -EINVAL, err, errlen, "no event loop", false);
-	blk->ev = ev;
+	if (ev)
+		blk->ev = *ev;
 	r = nb_blk_io_init(&blk->io, blk->fd, p->async, NB_VIRTIO_BLK_QUEUE_SIZE, &uring_err);
 	if (r < 0)
 		return fail(blk, p, r, err, errlen, "eventfd", false);

@@ -81,8 +81,8 @@ struct nb_virtio_blk_state {
 
 /*
  * Opens @p->path (O_RDWR or O_RDONLY, O_CLOEXEC) and sets up the device.
- * @ev is needed for the async engine and a rate limiter (not copied: it must
- * outlive the device). 0, or -errno with one line naming the drive in @err
+ * @ev is needed for the async engine and a rate limiter; it is copied (its
+ * loop must outlive the device). 0, or -errno with one line naming the drive in @err
  * ("drive rootfs: open /x.img: No such file or directory"); nothing is left
  * behind then.
  */

@@ -120,7 +120,11 @@ static void start_device(bool ro, bool writeback, const struct nb_token_bucket_p
 	char err[256] = "";
 	uint64_t f;
 
-	ck_assert_int_eq(nb_virtio_blk_new(&blk, &p, &ev, err, sizeof(err)), 0);
+	struct nb_event_ops tmp = ev;
+
+	/* The ops may be a temporary (the device copies them). */
+	ck_assert_int_eq(nb_virtio_blk_new(&blk, &p, &tmp, err, sizeof(err)), 0);
+	memset(&tmp, 0, sizeof(tmp));
 	ck_assert_str_eq(err, "");
 	dev = nb_virtio_blk_device(blk);
 	ck_assert_int_eq(nb_virtio_mmio_init(&t, &dev, &mem, irq), 0);
