@@ -19,10 +19,20 @@ struct nb_evmgr_sub {
 
 int nb_evmgr_init(struct nb_evmgr *em)
 {
+	int r;
+
 	em->subs = em->dead = NULL;
-	em->dispatching = 0;
+	em->rounds = 0;
+	r = pthread_mutex_init(&em->lock, NULL);
+	if (r)
+		return -r;
 	em->epfd = epoll_create1(EPOLL_CLOEXEC);
-	return em->epfd < 0 ? -errno : 0;
+	if (em->epfd < 0) {
+		r = -errno;
+		pthread_mutex_destroy(&em->lock);
+		return r;
+	}
+	return 0;
 }
 
 static void free_list(struct nb_evmgr_sub *s)
@@ -40,8 +50,10 @@ void nb_evmgr_destroy(struct nb_evmgr *em)
 	free_list(em->subs);
 	free_list(em->dead);
 	em->subs = em->dead = NULL;
-	if (em->epfd >= 0)
+	if (em->epfd >= 0) {
 		close(em->epfd);
+		pthread_mutex_destroy(&em->lock);
+	}
 	em->epfd = -1;
 }
 
@@ -59,10 +71,10 @@ int nb_evmgr_add(struct nb_evmgr *em, int fd, uint32_t events, nb_event_fn fn, v
 	struct epoll_event ev = {.events = events};
 	struct nb_evmgr_sub *s;
 
+	int r = 0;
+
 	if (fd < 0 || !fn)
 		return -EBADF;
-	if (*find(em, fd))
-		return -EEXIST;
 	s = calloc(1, sizeof(*s));
 	if (!s)
 		return -ENOMEM;
@@ -70,15 +82,19 @@ int nb_evmgr_add(struct nb_evmgr *em, int fd, uint32_t events, nb_event_fn fn, v
 	s->fn = fn;
 	s->ctx = ctx;
 	ev.data.ptr = s;
-	if (epoll_ctl(em->epfd, EPOLL_CTL_ADD, fd, &ev) < 0) {
-		int r = -errno;
-
-		free(s);
-		return r;
+	pthread_mutex_lock(&em->lock);
+	if (*find(em, fd))
+		r = -EEXIST;
+	else if (epoll_ctl(em->epfd, EPOLL_CTL_ADD, fd, &ev) < 0)
+		r = -errno;
+	if (!r) {
+		s->next = em->subs;
+		em->subs = s;
 	}
-	s->next = em->subs;
-	em->subs = s;
-	return 0;
+	pthread_mutex_unlock(&em->lock);
+	if (r)
+		free(s);
+	return r;
 }
 
 int nb_evmgr_modify(struct nb_evmgr *em, int fd, uint32_t events)
@@ -94,21 +110,27 @@ int nb_evmgr_modify(struct nb_evmgr *em, int fd, uint32_t events)
 
 int nb_evmgr_remove(struct nb_evmgr *em, int fd)
 {
-	struct nb_evmgr_sub **p = find(em, fd), *s = *p;
+	struct nb_evmgr_sub **p, *s;
 
-	if (!s)
+	pthread_mutex_lock(&em->lock);
+	p = find(em, fd);
+	s = *p;
+	if (!s) {
+		pthread_mutex_unlock(&em->lock);
 		return -ENOENT;
+	}
 	/* The fd may be closed already: its epoll entry then went with it. */
 	epoll_ctl(em->epfd, EPOLL_CTL_DEL, fd, NULL);
 	*p = s->next;
-	if (em->dispatching) {
-		/* An event for it may still be in this batch: free it after. */
-		s->removed = true;
+	s->removed = true;
+	if (em->rounds) {
+		/* The loop may hold an event for it: free it after the round. */
 		s->next = em->dead;
 		em->dead = s;
-	} else {
-		free(s);
+		s = NULL;
 	}
+	pthread_mutex_unlock(&em->lock);
+	free(s);
 	return 0;
 }
 
@@ -116,29 +138,44 @@ size_t nb_evmgr_count(const struct nb_evmgr *em)
 {
 	size_t n = 0;
 
+	pthread_mutex_lock((pthread_mutex_t *)&em->lock);
 	for (const struct nb_evmgr_sub *s = em->subs; s; s = s->next)
 		n++;
+	pthread_mutex_unlock((pthread_mutex_t *)&em->lock);
 	return n;
 }
 
 int nb_evmgr_run_once(struct nb_evmgr *em, int timeout_ms)
 {
 	struct epoll_event evs[NB_EVMGR_BATCH];
-	int n = epoll_wait(em->epfd, evs, NB_EVMGR_BATCH, timeout_ms);
+	struct nb_evmgr_sub *dead = NULL;
+	int n, err;
 
-	if (n < 0)
-		return errno == EINTR ? 0 : -errno;
-	em->dispatching++;
+	/* From before the wait: what it returns stays allocated until the end. */
+	pthread_mutex_lock(&em->lock);
+	em->rounds++;
+	pthread_mutex_unlock(&em->lock);
+	n = epoll_wait(em->epfd, evs, NB_EVMGR_BATCH, timeout_ms);
+	err = errno;
 	for (int i = 0; i < n; i++) {
 		struct nb_evmgr_sub *s = evs[i].data.ptr;
+		bool removed;
 
-		if (!s->removed)
+		pthread_mutex_lock(&em->lock);
+		removed = s->removed;
+		pthread_mutex_unlock(&em->lock);
+		if (!removed)
 			s->fn(s->ctx, s->fd, evs[i].events);
 	}
-	if (--em->dispatching == 0) {
-		free_list(em->dead);
+	pthread_mutex_lock(&em->lock);
+	if (--em->rounds == 0) {
+		dead = em->dead;
 		em->dead = NULL;
 	}
+	pthread_mutex_unlock(&em->lock);
+	free_list(dead);
+	if (n < 0)
+		return err == EINTR ? 0 : -err;
 	return n;
 }
 

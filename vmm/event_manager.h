@@ -7,12 +7,17 @@
  * the console, device backends, timers and the API channel all come in
  * as fds.
  *
- * Not thread-safe: only the thread that runs the loop adds, changes and
- * removes fds. Other threads wake it through an eventfd they write.
+ * One thread runs the loop. Any thread may add, change and remove fds (a
+ * device activated or reset by a vCPU's MMIO write registers or drops its
+ * backend's fds): the subscription list has its own lock, never held while
+ * a callback runs. A subscription removed while the loop waits or
+ * dispatches is freed after that round, so an event already fetched for it
+ * is dropped, never delivered to a stale context.
  */
 #ifndef NB_VMM_EVENT_MANAGER_H
 #define NB_VMM_EVENT_MANAGER_H
 
+#include <pthread.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -23,8 +28,9 @@ struct nb_evmgr_sub;
 struct nb_evmgr {
 	int epfd;
 	struct nb_evmgr_sub *subs; /* live subscriptions */
-	struct nb_evmgr_sub *dead; /* removed during a dispatch, freed after it */
-	int dispatching;
+	struct nb_evmgr_sub *dead; /* removed during a round, freed after it */
+	int rounds;		   /* nb_evmgr_run_once calls under way */
+	pthread_mutex_t lock;	   /* subs, dead, rounds, each sub's removed flag */
 };
 
 /* 0 or -errno. */

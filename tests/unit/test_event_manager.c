@@ -1,5 +1,8 @@
 // SPDX-License-Identifier: Apache-2.0
 #include <check.h>
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdbool.h>
 #include <errno.h>
 #include <stdint.h>
 #include <sys/epoll.h>
@@ -146,6 +149,65 @@ START_TEST(bad_fds_and_failed_wait)
 }
 END_TEST
 
+/*
+ * Another thread (a vCPU activating or resetting a device) adds and removes
+ * ready fds while the loop runs: no event reaches a removed subscription,
+ * nothing is used after it is freed (ASan watches).
+ */
+struct churn {
+	struct nb_evmgr *em;
+	int fds[4];
+	atomic_bool stop;
+	struct rec recs[4];
+};
+
+static void *churn_thread(void *arg)
+{
+	struct churn *c = arg;
+
+	for (int i = 0; i < 2000; i++) {
+		int k = i % 4;
+
+		c->recs[k] = (struct rec){.em = c->em, .remove_fd = -1};
+		if (nb_evmgr_add(c->em, c->fds[k], EPOLLIN, on_event, &c->recs[k]) == 0)
+			nb_evmgr_remove(c->em, c->fds[k]);
+	}
+	atomic_store(&c->stop, true);
+	return NULL;
+}
+
+static void on_ready(void *ctx, int fd, uint32_t events)
+{
+	(void)ctx;
+	(void)fd;
+	(void)events;
+}
+
+START_TEST(add_remove_from_another_thread)
+{
+	struct nb_evmgr em;
+	struct churn c = {.em = &em};
+	int always = eventfd(1, EFD_NONBLOCK); /* always readable: the loop spins */
+	pthread_t t;
+
+	ck_assert_int_eq(nb_evmgr_init(&em), 0);
+	for (int k = 0; k < 4; k++) {
+		c.fds[k] = eventfd(1, EFD_NONBLOCK); /* ready: events come at once */
+		ck_assert_int_ge(c.fds[k], 0);
+	}
+	ck_assert_int_eq(nb_evmgr_add(&em, always, EPOLLIN, on_ready, NULL), 0);
+	ck_assert_int_eq(pthread_create(&t, NULL, churn_thread, &c), 0);
+	while (!atomic_load(&c.stop))
+		ck_assert_int_ge(nb_evmgr_run_once(&em, 10), 0);
+	pthread_join(t, NULL);
+	ck_assert_int_eq(nb_evmgr_count(&em), 1);
+	nb_evmgr_destroy(&em);
+	for (int k = 0; k < 4; k++)
+		close(c.fds[k]);
+	close(always);
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("event_manager");
@@ -155,6 +217,7 @@ int main(void)
 	tcase_add_test(tc, remove_during_dispatch);
 	tcase_add_test(tc, ops_from_callback);
 	tcase_add_test(tc, bad_fds_and_failed_wait);
+	tcase_add_test(tc, add_remove_from_another_thread);
 	suite_add_tcase(s, tc);
 	return nb_check_run(s);
 }
