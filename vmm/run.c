@@ -209,7 +209,6 @@ int nb_vm_resume(struct nb_vm *vm)
 
 int nb_vm_run(struct nb_vm *vm)
 {
-	struct nb_event_ops ev = nb_evmgr_ops(&vm->em);
 	struct nb_console *console = NULL;
 	sigset_t sigs, old;
 	int sfd, r;
@@ -234,7 +233,7 @@ int nb_vm_run(struct nb_vm *vm)
 	r = nb_evmgr_add(&vm->em, sfd, EPOLLIN, on_signal, vm);
 	if (!r)
 		r = nb_evmgr_add(&vm->em, vm->stop_fd, EPOLLIN, on_stop, vm);
-	if (!r && !(console = nb_console_new(vm->serial, vm->console_in, &ev, stderr)))
+	if (!r && !(console = nb_console_new(vm->serial, vm->console_in, &vm->ev, stderr)))
 		r = -errno;
 	if (r) {
 		fprintf(stderr, "nestbox: event loop: %s\n", strerror(-r));

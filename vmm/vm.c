@@ -196,7 +196,6 @@ static void free_rng(void *dev)
 static int add_drive(struct nb_vm *vm, const struct nb_drive *d, char *err, size_t errlen)
 {
 	struct nb_token_bucket_params bw, ops;
-	struct nb_event_ops ev = nb_evmgr_ops(&vm->em);
 	struct nb_blk_params p = {
 	    .drive_id = d->drive_id,
 	    .path = d->path_on_host,
@@ -213,7 +212,7 @@ static int add_drive(struct nb_vm *vm, const struct nb_drive *d, char *err, size
 
 	bucket(&bw, &d->rate_limiter.bandwidth, d->rate_limiter.has_bandwidth);
 	bucket(&ops, &d->rate_limiter.ops, d->rate_limiter.has_ops);
-	r = nb_virtio_blk_new(&b, &p, &ev, err, errlen);
+	r = nb_virtio_blk_new(&b, &p, &vm->ev, err, errlen);
 	if (r)
 		return r;
 	dev = nb_virtio_blk_device(b);
@@ -225,13 +224,12 @@ static int add_entropy(struct nb_vm *vm, const struct nb_entropy_config *e, char
 		       size_t errlen)
 {
 	struct nb_token_bucket_params bw, ops;
-	struct nb_event_ops ev = nb_evmgr_ops(&vm->em);
 	struct nb_virtio_rng *rng;
 	struct nb_virtio_device dev;
 
 	bucket(&bw, &e->rate_limiter.bandwidth, e->rate_limiter.has_bandwidth);
 	bucket(&ops, &e->rate_limiter.ops, e->rate_limiter.has_ops);
-	rng = nb_virtio_rng_new(&bw, &ops, &ev);
+	rng = nb_virtio_rng_new(&bw, &ops, &vm->ev);
 	if (!rng)
 		FAIL(-errno, "entropy: %s", strerror(errno));
 	dev = nb_virtio_rng_device(rng);
@@ -332,6 +330,7 @@ static int create(struct nb_vm *vm, const struct nb_vm_config *cfg, const struct
 	if (r)
 		FAIL(r, "event loop: %s", strerror(-r));
 	vm->em_ready = true;
+	vm->ev = nb_evmgr_ops(&vm->em);
 	vm->stop_fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
 	if (vm->stop_fd < 0)
 		FAIL(-errno, "eventfd: %s", strerror(errno));

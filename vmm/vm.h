@@ -55,6 +55,7 @@ struct nb_vm {
 	bool el2;
 
 	struct nb_evmgr em;
+	struct nb_event_ops ev; /* devices keep a pointer to it */
 	bool em_ready;
 	struct nb_mmio_bus bus;
 	struct nb_devmgr devices;
