@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: Apache-2.0
 /* nestbox: the command line. */
+#include <ctype.h>
 #include <dirent.h>
 #include <errno.h>
 #include <getopt.h>
@@ -55,6 +56,8 @@ static void usage(FILE *out)
 		"  --dump-regs FILE    when the guest stops, write every vCPU register KVM\n"
 		"                      lists (EL2 state too) to FILE, one per line\n"
 		"  --kvm PATH          the KVM device (default " NB_KVM_DEFAULT_PATH ")\n"
+		"  --id ID             this microVM's id (1-64 letters, digits, '-'; the\n"
+		"                      jailer passes it)\n"
 		"commands:\n"
 		"  host-check          what this host's KVM offers nestbox (see --help there)\n");
 }
@@ -103,6 +106,19 @@ static int cmd_host_check(int argc, char **argv)
 	return nb_host_check(kvm, json, stdout);
 }
 
+/* Firecracker's instance ids (the jailer's --id): [A-Za-z0-9-]{1,64}. */
+static bool valid_id(const char *s)
+{
+	size_t n = strlen(s);
+
+	if (n < 1 || n > 64)
+		return false;
+	for (; *s; s++)
+		if (!isalnum((unsigned char)*s) && *s != '-')
+			return false;
+	return true;
+}
+
 /* A decimal number in [1, UINT32_MAX] for flag @flag, or -1 after an error line. */
 static long long parse_u32(const char *flag, const char *s)
 {
@@ -131,7 +147,7 @@ static int replace_str(char **dst, const char *s)
 
 enum {
 	OPT_CONFIG = 256, OPT_NO_API, OPT_KERNEL, OPT_INITRD, OPT_CMDLINE, OPT_VCPUS, OPT_MEM,
-	OPT_NESTED, OPT_E2H0, OPT_HIDE_NV2, OPT_CPU_CONFIG, OPT_SERIAL_OUT, OPT_DUMP_DTB, OPT_DUMP_REGS, OPT_KVM, OPT_HELP, OPT_VERSION,
+	OPT_NESTED, OPT_E2H0, OPT_HIDE_NV2, OPT_CPU_CONFIG, OPT_SERIAL_OUT, OPT_DUMP_DTB, OPT_DUMP_REGS, OPT_KVM, OPT_ID, OPT_HELP, OPT_VERSION,
 };
 
 /* Fills @cfg and @opts from the command line; 0, or 1 (the exit status) on error. */
@@ -153,6 +169,7 @@ static int parse_run_args(int argc, char **argv, struct nb_vm_config *cfg, struc
 		{ "dump-dtb", required_argument, NULL, OPT_DUMP_DTB },
 		{ "dump-regs", required_argument, NULL, OPT_DUMP_REGS },
 		{ "kvm", required_argument, NULL, OPT_KVM },
+		{ "id", required_argument, NULL, OPT_ID },
 		{ "help", no_argument, NULL, OPT_HELP },
 		{ "version", no_argument, NULL, OPT_VERSION },
 		{ 0 },
@@ -188,6 +205,14 @@ static int parse_run_args(int argc, char **argv, struct nb_vm_config *cfg, struc
 		case OPT_DUMP_DTB: opts->dump_dtb = optarg; break;
 		case OPT_DUMP_REGS: opts->dump_regs = optarg; break;
 		case OPT_KVM: opts->kvm_path = optarg; break;
+		case OPT_ID:
+			if (!valid_id(optarg)) {
+				fprintf(stderr, "nestbox: --id: '%s' must be 1 to 64 letters, digits "
+						"or '-'\n", optarg);
+				return 1;
+			}
+			opts->id = optarg;
+			break;
 		case OPT_HELP: usage(stdout); exit(0);
 		case OPT_VERSION: printf("nestbox %s\n", NB_VERSION); exit(0);
 		default: usage(stderr); return 1;

@@ -43,6 +43,7 @@ struct nb_vm_opts {
 	const char *dump_dtb;  /* write the generated FDT here, or NULL */
 	const char *dump_regs; /* at exit, every vCPU's registers here, or NULL */
 	int console_in;	       /* fd read into the serial port, -1: none */
+	const char *id;	       /* the instance id (--id), or NULL */
 };
 
 struct nb_vm {
