@@ -3,7 +3,7 @@
 #   make test   set up, build both flavours, run every test (unit + integration)
 STAGE := resources/stage
 
-.PHONY: all setup build build-aarch64 build-native demo test test-native test-aarch64 clean
+.PHONY: all setup build build-aarch64 build-native demo test test-native test-fuzz test-aarch64 clean
 
 all: build
 
@@ -26,12 +26,16 @@ demo: setup build-aarch64
 test-native: build-native
 	@$(STAGE) "unit tests (native)" ctest --preset native
 
+# Every libFuzzer target (virtqueue, block requests, config) for 30 s.
+test-fuzz:
+	@$(STAGE) "fuzz (30 s a target)" tests/fuzz/run 30
+
 test-aarch64: build-aarch64
 	@$(STAGE) "unit tests (qemu-user)" ctest --preset aarch64 -L unit
 	@$(STAGE) "integration" ctest --preset aarch64 -L integration -V
 
 test: setup
-	@$(MAKE) --no-print-directory test-native test-aarch64
+	@$(MAKE) --no-print-directory test-native test-fuzz test-aarch64
 
 clean:
 	rm -rf build
