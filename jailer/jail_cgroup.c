@@ -71,10 +71,16 @@ static bool word_in(const char *list, const char *word)
 
 static void add_ctrl(struct hier *h, const char *c)
 {
+	size_t len = strnlen(c, sizeof(h->ctrls[0]) - 1);
+
 	for (int i = 0; i < h->n_ctrls; i++)
 		if (!strcmp(h->ctrls[i], c))
 			return;
-	snprintf(h->ctrls[h->n_ctrls++], sizeof(h->ctrls[0]), "%s", c);
+	/* One controller per --cgroup: at most NB_JAIL_MAX_CGROUPS of them. */
+	if (h->n_ctrls == NB_JAIL_MAX_CGROUPS)
+		return;
+	memcpy(h->ctrls[h->n_ctrls], c, len);
+	h->ctrls[h->n_ctrls++][len] = '\0';
 }
 
 /* v2: "+ctrl" in dir's cgroup.subtree_control unless it is there already. */
