@@ -169,7 +169,7 @@ size_t nb_sbuf_begin(struct nb_sbuf *b, const char *tag, uint32_t version)
 {
 	char t[NB_SBUF_TAG_LEN] = {0};
 
-	strncpy(t, tag, NB_SBUF_TAG_LEN);
+	memcpy(t, tag, strnlen(tag, NB_SBUF_TAG_LEN));
 	nb_sbuf_put_bytes(b, t, NB_SBUF_TAG_LEN);
 	nb_sbuf_put_u32(b, version);
 	nb_sbuf_put_u64(b, 0);

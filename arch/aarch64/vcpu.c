@@ -179,11 +179,16 @@ static uint64_t read_cntvct(void)
 	return v;
 }
 
-int nb_vm_set_counter_offset(int vm_fd)
+int nb_vm_set_guest_counter(int vm_fd, uint64_t guest_cnt)
 {
-	struct kvm_arm_counter_offset off = { .counter_offset = read_cntvct() };
+	struct kvm_arm_counter_offset off = { .counter_offset = read_cntvct() - guest_cnt };
 
 	return ioctl(vm_fd, KVM_ARM_SET_COUNTER_OFFSET, &off) < 0 ? -errno : 0;
+}
+
+int nb_vm_set_counter_offset(int vm_fd)
+{
+	return nb_vm_set_guest_counter(vm_fd, 0);
 }
 
 int nb_vcpu_create(int vm_fd, uint32_t id)

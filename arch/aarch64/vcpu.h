@@ -85,6 +85,12 @@ int nb_vcpu_set_timer_irqs(int vcpu_fd, bool el2);
  */
 int nb_vm_set_counter_offset(int vm_fd);
 
+/*
+ * The same, so that the guest's virtual counter reads @guest_cnt now: a
+ * restored guest's time goes on from where its snapshot left it.
+ */
+int nb_vm_set_guest_counter(int vm_fd, uint64_t guest_cnt);
+
 /* Reads one 64-bit register by its KVM id. 0 or -errno. */
 int nb_vcpu_get_reg(int vcpu_fd, uint64_t id, uint64_t *val);
 int nb_vcpu_set_reg(int vcpu_fd, uint64_t id, uint64_t val);
