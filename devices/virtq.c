@@ -289,6 +289,30 @@ int nb_virtq_push(struct nb_virtq *q, const struct nb_guest_mem *m, uint16_t hea
 	return 0;
 }
 
+int nb_virtq_push_many(struct nb_virtq *q, const struct nb_guest_mem *m,
+		       const struct nb_virtq_used_elem *e, uint16_t n)
+{
+	struct rings r;
+
+	if (map_rings(q, m, &r))
+		return -EFAULT;
+	if (n > q->size)
+		return -EINVAL;
+	for (uint16_t i = 0; i < n; i++)
+		if (e[i].id >= q->size)
+			return -EINVAL;
+	for (uint16_t i = 0; i < n; i++) {
+		uint32_t *elem = used_elem(&r, (uint16_t)(q->next_used + i) & (q->size - 1));
+
+		__atomic_store_n(&elem[0], htole32(e[i].id), __ATOMIC_RELAXED);
+		__atomic_store_n(&elem[1], htole32(e[i].len), __ATOMIC_RELAXED);
+	}
+	q->next_used = (uint16_t)(q->next_used + n);
+	/* One release for all: the driver sees every entry or none. */
+	__atomic_store_n(used_idx(&r), htole16(q->next_used), __ATOMIC_RELEASE);
+	return 0;
+}
+
 /* 2.7.10: whether @new_idx passed @event since @old. */
 static bool need_event(uint16_t event, uint16_t new_idx, uint16_t old)
 {

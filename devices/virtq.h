@@ -102,6 +102,21 @@ bool nb_virtq_has_avail(const struct nb_virtq *q, const struct nb_guest_mem *m);
  */
 int nb_virtq_push(struct nb_virtq *q, const struct nb_guest_mem *m, uint16_t head, uint32_t len);
 
+/* A used entry for nb_virtq_push_many(). */
+struct nb_virtq_used_elem {
+	uint32_t id;
+	uint32_t len;
+};
+
+/*
+ * Pushes @n used entries and then moves the used index once, so the driver
+ * sees all of them or none (a frame spread over several chains with
+ * VIRTIO_NET_F_MRG_RXBUF). 0, -EINVAL (an id >= size or @n > size: nothing
+ * pushed) or -EFAULT (used ring unreachable).
+ */
+int nb_virtq_push_many(struct nb_virtq *q, const struct nb_guest_mem *m,
+		       const struct nb_virtq_used_elem *e, uint16_t n);
+
 /*
  * Whether the driver wants an interrupt for the entries pushed since the
  * last time this returned true: VIRTQ_AVAIL_F_NO_INTERRUPT, or with

@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "vmm/config_json.h"
+#include "vmm/config_net.h"
 
 #define S_BOOT "boot-source"
 #define S_MACHINE "machine-config"
@@ -145,6 +146,12 @@ static int check_rate_limiter(const struct nb_rate_limiter_config *rl, const cha
 	return ret;
 }
 
+int nb_config_check_rate_limiter(const struct nb_rate_limiter_config *rl, const char *path,
+				 char *err, size_t errlen)
+{
+	return check_rate_limiter(rl, path, err, errlen);
+}
+
 static int check_boot(const struct nb_boot_source *b, char *err, size_t errlen)
 {
 	int ret;
@@ -239,6 +246,8 @@ void nb_config_free(struct nb_vm_config *c)
 	nb_boot_source_free(&c->boot);
 	for (unsigned int i = 0; i < NB_MAX_DRIVES; i++)
 		nb_drive_free(&c->drives[i]);
+	for (unsigned int i = 0; i < NB_MAX_NET_IFACES; i++)
+		nb_net_iface_free(&c->net_ifaces[i]);
 	free(c->serial_output_path);
 	nb_config_init(c);
 }
@@ -557,7 +566,7 @@ static bool is_unused(struct json_object *v)
 
 /* Firecracker's sections that nestbox does not build yet. */
 static const char *const unsupported_sections[] = {
-    "network-interfaces", "vsock", "logger", "metrics", "balloon", "mmds-config", NULL};
+    "vsock", "logger", "metrics", "balloon", "mmds-config", NULL};
 
 static int check_unsupported(struct json_object *root, char *err, size_t errlen)
 {
@@ -606,6 +615,8 @@ static int parse_root(struct nb_vm_config *c, struct json_object *root, char *er
 	}
 	if (!ret && nb_cj_field(root, S_DRIVES, &v))
 		ret = parse_drives(c, v, err, errlen);
+	if (!ret && nb_cj_field(root, NB_NET_SECTION, &v) && v)
+		ret = nb_config_parse_net_ifaces(c, v, err, errlen);
 	/* null: not used, as tools write it. */
 	if (!ret && nb_cj_field(root, S_SERIAL, &v) && v)
 		ret = parse_serial(c, v, err, errlen);
@@ -697,6 +708,9 @@ int nb_config_validate(const struct nb_vm_config *c, char *err, size_t errlen)
 		if (ret)
 			return ret;
 	}
+	ret = nb_config_check_net(c, err, errlen);
+	if (ret)
+		return ret;
 	if (c->has_cpu_config)
 		return nb_cpu_config_check(&c->cpu, S_CPU, err, errlen);
 	return 0;

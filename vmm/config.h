@@ -23,6 +23,9 @@
  *                   "rate_limiter": RATE_LIMITER } ],
  *     "serial": { "output_path" },
  *     "entropy": { "rate_limiter": RATE_LIMITER },
+ *     "network-interfaces": [ { "iface_id", "host_dev_name", "guest_mac",
+ *                               "rx_rate_limiter": RATE_LIMITER,
+ *                               "tx_rate_limiter": RATE_LIMITER } ],  (config_net.h)
  *     "cpu-config": "PATH" | { ...a custom CPU template... } }
  *
  *   RATE_LIMITER: { "bandwidth": BUCKET, "ops": BUCKET }, each optional
@@ -45,7 +48,7 @@
  * "one_time_burst", for a rate limiter or one of its buckets, and for the
  * sections "serial", "entropy" and "cpu-config" (tools write every section
  * they know, null or [] when unused). Firecracker's sections that nestbox
- * does not build yet ("network-interfaces", "vsock", "balloon", "logger",
+ * does not build yet ("vsock", "balloon", "logger",
  * "metrics", "mmds-config") are accepted only as null or [] and otherwise
  * refused as "not supported yet"; any other unknown field as "unknown field".
  *
@@ -82,6 +85,7 @@ struct json_object;
 #define NB_DEFAULT_MEM_MIB 128
 #define NB_MAX_DRIVES 16
 #define NB_MAX_DRIVE_ID_LEN 64
+#define NB_MAX_NET_IFACES 8
 #define NB_MAX_PARTUUID_LEN 36
 #define NB_MAX_BOOT_ARGS_LEN 2047 /* arm64 COMMAND_LINE_SIZE less the NUL */
 #define NB_CONFIG_MAX_FILE_SIZE (1024 * 1024)
@@ -148,6 +152,15 @@ struct nb_drive {
 	struct nb_rate_limiter_config rate_limiter;
 };
 
+/* A virtio-net device on a tap ("network-interfaces"; config_net.h parses it). */
+struct nb_net_iface {
+	char *iface_id;	     /* [A-Za-z0-9_]{1,64}, unique */
+	char *host_dev_name; /* the tap's name: 1..15 bytes, unique */
+	bool has_mac;	     /* guest_mac was given (VIRTIO_NET_F_MAC) */
+	uint8_t guest_mac[6];	/* unique among the interfaces */
+	struct nb_rate_limiter_config rx_rate_limiter, tx_rate_limiter;
+};
+
 /* The virtio-rng device (Firecracker's "entropy" section). */
 struct nb_entropy_config {
 	struct nb_rate_limiter_config rate_limiter;
@@ -165,6 +178,8 @@ struct nb_vm_config {
 	bool has_cpu_config;	  /* cpu was set, else no template */
 	struct nb_entropy_config entropy;
 	bool has_entropy; /* entropy was set: the VM gets a virtio-rng device */
+	struct nb_net_iface net_ifaces[NB_MAX_NET_IFACES];
+	unsigned int nr_net_ifaces;
 };
 
 /*
@@ -210,6 +225,9 @@ int nb_config_parse_entropy(struct nb_entropy_config *e, struct json_object *o, 
  */
 int nb_config_parse_rate_limiter(struct nb_rate_limiter_config *rl, struct json_object *o,
 				 const char *path, char *err, size_t errlen);
+/* A rate limiter's values again (nb_config_validate()); errors prefixed by @path. */
+int nb_config_check_rate_limiter(const struct nb_rate_limiter_config *rl, const char *path,
+				 char *err, size_t errlen);
 
 /*
  * Adds the drive @d to @c, taking its strings (@d is zeroed) on success; on

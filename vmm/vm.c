@@ -21,8 +21,10 @@
 #include "devices/rtc_pl031.h"
 #include "devices/serial.h"
 #include "devices/virtio_blk.h"
+#include "devices/virtio_net.h"
 #include "devices/virtio_rng.h"
 #include "vmm/boot.h"
+#include "vmm/tap.h"
 
 #define MIB (1024ULL * 1024)
 /* What the serial console may write into serial.output_path. */
@@ -236,6 +238,45 @@ static int add_entropy(struct nb_vm *vm, const struct nb_entropy_config *e, char
 	return nb_devmgr_add_virtio(&vm->devices, "entropy", &dev, free_rng, err, errlen);
 }
 
+static void free_net(void *dev)
+{
+	nb_virtio_net_free(dev);
+}
+
+/* The tap is opened here, before the guest starts: a bad one is one line naming it. */
+static int add_net(struct nb_vm *vm, const struct nb_net_iface *n, unsigned int i, char *err,
+		   size_t errlen)
+{
+	struct nb_token_bucket_params rx_bw, rx_ops, tx_bw, tx_ops;
+	struct nb_net_params p = {
+	    .iface_id = n->iface_id,
+	    .mac = n->has_mac ? n->guest_mac : NULL,
+	    .rx_bw = &rx_bw,
+	    .rx_ops = &rx_ops,
+	    .tx_bw = &tx_bw,
+	    .tx_ops = &tx_ops,
+	};
+	struct nb_virtio_net *net;
+	struct nb_virtio_device dev;
+	char what[48], name[NB_MAX_DRIVE_ID_LEN + 24];
+	int r;
+
+	bucket(&rx_bw, &n->rx_rate_limiter.bandwidth, n->rx_rate_limiter.has_bandwidth);
+	bucket(&rx_ops, &n->rx_rate_limiter.ops, n->rx_rate_limiter.has_ops);
+	bucket(&tx_bw, &n->tx_rate_limiter.bandwidth, n->tx_rate_limiter.has_bandwidth);
+	bucket(&tx_ops, &n->tx_rate_limiter.ops, n->tx_rate_limiter.has_ops);
+	snprintf(what, sizeof(what), "network-interfaces[%u].host_dev_name", i);
+	p.tap_fd = nb_tap_open(n->host_dev_name, "/dev/net/tun", what, err, errlen);
+	if (p.tap_fd < 0)
+		return p.tap_fd;
+	r = nb_virtio_net_new(&net, &p, &vm->ev, err, errlen);
+	if (r)
+		return r;
+	dev = nb_virtio_net_device(net);
+	snprintf(name, sizeof(name), "network interface %s", n->iface_id);
+	return nb_devmgr_add_virtio(&vm->devices, name, &dev, free_net, err, errlen);
+}
+
 /* Firecracker's order: the root drive first (/dev/vda), then the others. */
 static int create_virtio_devices(struct nb_vm *vm, const struct nb_vm_config *cfg, char *err,
 				 size_t errlen)
@@ -250,6 +291,8 @@ static int create_virtio_devices(struct nb_vm *vm, const struct nb_vm_config *cf
 	for (unsigned int i = 0; i < cfg->nr_drives && !r; i++)
 		if (!cfg->drives[i].is_root_device)
 			r = add_drive(vm, &cfg->drives[i], err, errlen);
+	for (unsigned int i = 0; i < cfg->nr_net_ifaces && !r; i++)
+		r = add_net(vm, &cfg->net_ifaces[i], i, err, errlen);
 	if (!r && cfg->has_entropy)
 		r = add_entropy(vm, &cfg->entropy, err, errlen);
 	return r;
