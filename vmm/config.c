@@ -513,7 +513,7 @@ static int parse_drives(struct nb_vm_config *c, struct json_object *a, char *err
 	return 0;
 }
 
-static int parse_serial(struct nb_vm_config *c, struct json_object *o, char *err, size_t errlen)
+int nb_config_parse_serial(char **output_path, struct json_object *o, char *err, size_t errlen)
 {
 	static const char *const known[] = {"output_path", NULL};
 	char *path = NULL;
@@ -528,8 +528,8 @@ static int parse_serial(struct nb_vm_config *c, struct json_object *o, char *err
 		free(path);
 		return ret;
 	}
-	free(c->serial_output_path);
-	c->serial_output_path = path;
+	free(*output_path);
+	*output_path = path;
 	return 0;
 }
 
@@ -619,7 +619,7 @@ static int parse_root(struct nb_vm_config *c, struct json_object *root, char *er
 		ret = nb_config_parse_net_ifaces(c, v, err, errlen);
 	/* null: not used, as tools write it. */
 	if (!ret && nb_cj_field(root, S_SERIAL, &v) && v)
-		ret = parse_serial(c, v, err, errlen);
+		ret = nb_config_parse_serial(&c->serial_output_path, v, err, errlen);
 	if (!ret && nb_cj_field(root, S_ENTROPY, &v) && v) {
 		ret = nb_config_parse_entropy(&c->entropy, v, err, errlen);
 		c->has_entropy = !ret;

@@ -218,6 +218,8 @@ int nb_config_parse_drive(struct nb_drive *d, struct json_object *o, char *err, 
 /* PUT /entropy; errors "entropy.". */
 int nb_config_parse_entropy(struct nb_entropy_config *e, struct json_object *o, char *err,
 			    size_t errlen);
+/* PUT /serial; errors "serial.". On success *@output_path (NULL: stdout) is replaced. */
+int nb_config_parse_serial(char **output_path, struct json_object *o, char *err, size_t errlen);
 /*
  * A rate limiter object (PATCH /drives/{id} replaces only a drive's); @o may
  * be NULL or a JSON null (no limits). Errors are prefixed by @path, e.g.

@@ -1,0 +1,78 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * Firecracker's REST routes: a request (method, path, JSON body) becomes a
+ * change to the pre-boot configuration (the config model's own section
+ * parsers: one set of rules and messages for the config file and the API)
+ * or a call to the VMM (start, pause, resume, a running drive's update),
+ * and an answer: 204, 200 with a JSON body, or 400 with
+ * {"fault_message": "..."} naming the field.
+ *
+ * The route table is data (router.c): adding a route is a line. Routes for
+ * what nestbox does not build yet answer a clear 400 "not supported yet".
+ *
+ * State rules: a pre-boot resource (boot-source, machine-config,
+ * cpu-config, drives (PUT), entropy, serial) can be changed only before
+ * InstanceStart; after it the answer is a 400 saying so. PATCH /vm and
+ * PATCH /drives/{id} need a started microVM, as in Firecracker.
+ *
+ * nb_api_route() runs on the VMM thread (the API thread hands requests
+ * over, api/server.h); it is single-threaded, like the config it changes.
+ */
+#ifndef NB_API_ROUTER_H
+#define NB_API_ROUTER_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "api/http.h"
+#include "vmm/config.h"
+
+#define NB_API_ERR_LEN 512
+
+enum nb_api_state { NB_API_NOT_STARTED, NB_API_RUNNING, NB_API_PAUSED };
+
+/* What the router asks of the VMM (vmm/vmm.c; a fake in unit tests). */
+struct nb_api_backend_ops {
+	/*
+	 * InstanceStart: validate the configuration, build and boot the VM,
+	 * start its vCPUs. 0, or -errno with one line in @err (the microVM is
+	 * then still not started).
+	 */
+	int (*start)(void *backend, char *err, size_t errlen);
+	/* PATCH /vm. 0 or -errno with @err. */
+	int (*pause)(void *backend, char *err, size_t errlen);
+	int (*resume)(void *backend, char *err, size_t errlen);
+	/*
+	 * PATCH /drives/{id} on a started microVM: drive @index gets the new
+	 * backing file @path (NULL: unchanged) and rate limiter @rl (NULL:
+	 * unchanged). 0 or -errno with @err.
+	 */
+	int (*update_drive)(void *backend, unsigned int index, const char *path,
+			    const struct nb_rate_limiter_config *rl, char *err, size_t errlen);
+};
+
+struct nb_api_ctx {
+	const struct nb_api_backend_ops *ops;
+	void *backend;
+	struct nb_vm_config *cfg; /* the configuration, the router changes it */
+	enum nb_api_state state;  /* kept by the backend */
+	const char *id;		  /* the instance id, or NULL ("anonymous-instance") */
+	const char *version;	  /* vmm_version */
+};
+
+struct nb_api_response {
+	int status;
+	char *body; /* JSON (malloc'd), or NULL for none */
+};
+
+/*
+ * Answers one request. @body (@body_len bytes, NULL for none) need not be
+ * NUL-terminated. @r->body is the caller's to free.
+ */
+void nb_api_route(struct nb_api_ctx *c, enum nb_http_method method, const char *path,
+		  size_t path_len, const char *body, size_t body_len, struct nb_api_response *r);
+
+/* A 400 (or other @status) with {"fault_message": @msg} into @r. */
+void nb_api_fault(struct nb_api_response *r, int status, const char *msg);
+
+#endif
