@@ -2,10 +2,12 @@
 #include "vmm/guest_mem.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <linux/memfd.h>
 #include <linux/mman.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/stat.h>
 #include <sys/types.h>
 #include <unistd.h>
 
@@ -58,6 +60,39 @@ int nb_mem_add_ram(struct nb_guest_mem *m, uint64_t gpa, uint64_t size, bool hug
 	if (!hugepages)
 		madvise(p, size, MADV_HUGEPAGE);
 	m->regions[m->nr++] = (struct nb_mem_region){.gpa = gpa, .size = size, .host = p, .fd = fd};
+	return 0;
+}
+
+int nb_mem_add_file(struct nb_guest_mem *m, uint64_t gpa, uint64_t size, int fd)
+{
+	uint64_t align = (uint64_t)sysconf(_SC_PAGESIZE);
+	struct stat st;
+	void *p;
+	int r, dup_fd;
+
+	if (!size || (gpa | size) & (align - 1) || gpa + size < gpa)
+		return -EINVAL;
+	if (fstat(fd, &st) < 0)
+		return -errno;
+	if ((uint64_t)st.st_size < size)
+		return -EINVAL;
+	for (unsigned i = 0; i < m->nr; i++)
+		if (overlaps(&m->regions[i], gpa, size))
+			return -EINVAL;
+	if (m->nr == NB_MEM_MAX_REGIONS)
+		return -ENOSPC;
+	dup_fd = fcntl(fd, F_DUPFD_CLOEXEC, 0);
+	if (dup_fd < 0)
+		return -errno;
+	p = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_NORESERVE, dup_fd, 0);
+	if (p == MAP_FAILED) {
+		r = -errno;
+		close(dup_fd);
+		return r;
+	}
+	madvise(p, size, MADV_DONTDUMP);
+	m->regions[m->nr++] =
+	    (struct nb_mem_region){.gpa = gpa, .size = size, .host = p, .fd = dup_fd};
 	return 0;
 }
 

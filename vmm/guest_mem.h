@@ -45,6 +45,15 @@ void nb_mem_init(struct nb_guest_mem *m);
  */
 int nb_mem_add_ram(struct nb_guest_mem *m, uint64_t gpa, uint64_t size, bool hugepages);
 
+/*
+ * Maps @size bytes of the file @fd from offset 0 privately (copy-on-write:
+ * a snapshot's memory file, read lazily as the guest touches it and never
+ * written) for guest-physical @gpa. @fd is duplicated. The file must hold
+ * @size bytes. Returns 0, -EINVAL (as nb_mem_add_ram, or the file is
+ * shorter), -ENOSPC or the mmap error.
+ */
+int nb_mem_add_file(struct nb_guest_mem *m, uint64_t gpa, uint64_t size, int fd);
+
 /* Unmaps and closes every region. Safe on an initialised, empty or destroyed map. */
 void nb_mem_destroy(struct nb_guest_mem *m);
 

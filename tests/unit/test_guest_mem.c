@@ -3,6 +3,7 @@
 #include <errno.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -118,6 +119,34 @@ START_TEST(test_hugepages_pool_too_small)
 }
 END_TEST
 
+/* A snapshot's memory file, mapped copy-on-write: the guest's writes stay private. */
+START_TEST(test_file_backing)
+{
+	struct nb_guest_mem m;
+	char path[] = "/tmp/nb-mem-XXXXXX";
+	int fd = mkstemp(path);
+	uint64_t v = 0xfeedfacecafef00dULL, r = 0, w = 1;
+
+	ck_assert_int_ge(fd, 0);
+	unlink(path);
+	ck_assert_int_eq(ftruncate(fd, 2 * MIB), 0);
+	ck_assert_int_eq(pwrite(fd, &v, sizeof(v), MIB), sizeof(v));
+	nb_mem_init(&m);
+	/* A file shorter than the RAM it should back. */
+	ck_assert_int_eq(nb_mem_add_file(&m, BASE, 4 * MIB, fd), -EINVAL);
+	ck_assert_int_eq(nb_mem_add_file(&m, BASE, 2 * MIB, fd), 0);
+	ck_assert_int_eq(nb_mem_read(&m, BASE + MIB, &r, sizeof(r)), 0);
+	ck_assert_uint_eq(r, v);
+	ck_assert_int_eq(nb_mem_write(&m, BASE + MIB, &w, sizeof(w)), 0);
+	ck_assert_int_eq(pread(fd, &r, sizeof(r), MIB), sizeof(r));
+	ck_assert_uint_eq(r, v); /* the file is untouched */
+	close(fd);		 /* the region holds its own descriptor */
+	ck_assert_int_eq(nb_mem_read(&m, BASE + MIB, &r, sizeof(r)), 0);
+	ck_assert_uint_eq(r, w);
+	nb_mem_destroy(&m);
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("guest_mem");
@@ -125,6 +154,7 @@ int main(void)
 
 	tcase_add_test(tc, test_add_and_translate);
 	tcase_add_test(tc, test_memfd_backing);
+	tcase_add_test(tc, test_file_backing);
 	tcase_add_test(tc, test_hugepages_pool_too_small);
 	tcase_add_test(tc, test_out_of_bounds_is_refused);
 	tcase_add_test(tc, test_bad_regions);
