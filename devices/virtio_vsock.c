@@ -349,3 +349,8 @@ void nb_virtio_vsock_get_stats(const struct nb_virtio_vsock *vs, struct nb_virti
 		dst[i] = __atomic_load_n(&src[i], __ATOMIC_RELAXED);
 	nb_vsock_mux_get_stats(vs->mux, &out->mux);
 }
+
+unsigned int nb_virtio_vsock_nr_conns(const struct nb_virtio_vsock *vs)
+{
+	return nb_vsock_mux_nr_conns(vs->mux);
+}

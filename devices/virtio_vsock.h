@@ -51,8 +51,7 @@ struct nb_virtio_vsock_stats {
 /*
  * A vsock device for the guest @guest_cid (>= NB_VSOCK_MIN_CID), listening
  * at @uds_path (see nb_vsock_mux_new() for a socket file already there).
- * @ev is not copied: it must outlive the device. 0 or -errno with one line
- * in @err.
+ * @ev is copied. 0 or -errno with one line in @err.
  */
 int nb_virtio_vsock_new(struct nb_virtio_vsock **out, uint64_t guest_cid, const char *uds_path,
 			const struct nb_event_ops *ev, char *err, size_t errlen);
@@ -69,6 +68,9 @@ struct nb_virtio_device nb_virtio_vsock_device(struct nb_virtio_vsock *vs);
  * been activated once. 0, or -EAGAIN (the event waits for a buffer).
  */
 int nb_virtio_vsock_transport_reset(struct nb_virtio_vsock *vs);
+
+/* Open connections (lingering ones too), for tests and metrics. */
+unsigned int nb_virtio_vsock_nr_conns(const struct nb_virtio_vsock *vs);
 
 void nb_virtio_vsock_get_stats(const struct nb_virtio_vsock *vs, struct nb_virtio_vsock_stats *out);
 

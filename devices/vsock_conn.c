@@ -156,9 +156,14 @@ enum nb_vsock_op nb_vsock_conn_next_rx(struct nb_vsock_conn *c, bool host_readab
 	if (op == NB_VSOCK_OP_INVALID)
 		return op;
 	c->pending &= ~bit;
-	/* Every packet carries our credit: no separate update needed now. */
-	c->pending &= ~NB_VSOCK_PEND_CREDIT;
-	c->last_fwd_cnt = c->fwd_cnt;
+	/*
+	 * Every packet carries our credit: no separate update needed now
+	 * (for RW once it goes: the host may have nothing after all).
+	 */
+	if (op != NB_VSOCK_OP_RW) {
+		c->pending &= ~NB_VSOCK_PEND_CREDIT;
+		c->last_fwd_cnt = c->fwd_cnt;
+	}
 	h->src_cid = NB_VSOCK_HOST_CID;
 	h->dst_cid = guest_cid;
 	h->src_port = c->local_port;
@@ -173,6 +178,8 @@ enum nb_vsock_op nb_vsock_conn_next_rx(struct nb_vsock_conn *c, bool host_readab
 void nb_vsock_conn_sent(struct nb_vsock_conn *c, uint32_t n)
 {
 	c->rx_cnt += n;
+	c->pending &= ~NB_VSOCK_PEND_CREDIT;
+	c->last_fwd_cnt = c->fwd_cnt;
 }
 
 uint32_t nb_vsock_conn_forwarded(struct nb_vsock_conn *c, uint32_t n)

@@ -106,7 +106,7 @@ enum nb_vsock_op nb_vsock_conn_next_rx(struct nb_vsock_conn *c, bool host_readab
 /* Whether a packet is due without the host's data (control packets). */
 bool nb_vsock_conn_has_control(const struct nb_vsock_conn *c);
 
-/* @n payload bytes went to the guest. */
+/* An RW packet of @n payload bytes went to the guest (with our credit). */
 void nb_vsock_conn_sent(struct nb_vsock_conn *c, uint32_t n);
 
 /*

@@ -34,9 +34,16 @@ struct mconn {
 	struct mconn *rxprev, *rxnext; /* connections with packets for the guest */
 };
 
+/* A client that has not sent its whole "CONNECT <port>\n" yet. */
+struct handshake {
+	unsigned int len;
+	char line[LINE_MAX_LEN];
+};
+
 struct fdent {
 	enum fd_kind kind;
 	struct mconn *conn;
+	struct handshake *hs;
 };
 
 struct nb_vsock_mux {
@@ -46,7 +53,7 @@ struct nb_vsock_mux {
 	ino_t ino; /* the socket file we made, removed at free */
 	int listen_fd;
 	bool started;
-	const struct nb_event_ops *ev;
+	struct nb_event_ops ev; /* a copy: the caller may pass a temporary */
 	struct nb_vsock_mux_hooks hooks;
 	struct mconn *hash[HASH_SIZE];
 	struct mconn *linger;
@@ -83,7 +90,7 @@ static int fd_set_kind(struct nb_vsock_mux *m, int fd, enum fd_kind kind, struct
 		m->fds = f;
 		m->nr_fds = n;
 	}
-	m->fds[fd] = (struct fdent){kind, mc};
+	m->fds[fd] = (struct fdent){kind, mc, NULL};
 	return 0;
 }
 
@@ -93,7 +100,7 @@ static int watch(struct nb_vsock_mux *m, int fd, uint32_t events, enum fd_kind k
 	int r = fd_set_kind(m, fd, kind, mc);
 
 	if (!r)
-		r = nb_event_add(m->ev, fd, events, mux_event, m);
+		r = nb_event_add(&m->ev, fd, events, mux_event, m);
 	if (r && (unsigned int)fd < m->nr_fds)
 		m->fds[fd].kind = FD_NONE;
 	return r;
@@ -101,7 +108,7 @@ static int watch(struct nb_vsock_mux *m, int fd, uint32_t events, enum fd_kind k
 
 static void unwatch(struct nb_vsock_mux *m, int fd)
 {
-	nb_event_remove(m->ev, fd);
+	nb_event_remove(&m->ev, fd);
 	if ((unsigned int)fd < m->nr_fds)
 		m->fds[fd].kind = FD_NONE;
 }
@@ -188,7 +195,7 @@ static void update_watch(struct nb_vsock_mux *m, struct mconn *mc)
 		want |= EPOLLIN;
 	if (mc->ring.len)
 		want |= EPOLLOUT;
-	if (want != mc->watched && !nb_event_modify(m->ev, mc->fd, want))
+	if (want != mc->watched && !nb_event_modify(&m->ev, mc->fd, want))
 		mc->watched = want;
 }
 
@@ -495,6 +502,8 @@ size_t nb_vsock_mux_fill_rx(struct nb_vsock_mux *m, const struct iovec *iov, uns
 
 static void drop_handshake(struct nb_vsock_mux *m, int fd)
 {
+	free(m->fds[fd].hs);
+	m->fds[fd].hs = NULL;
 	unwatch(m, fd);
 	close(fd);
 	m->nr_handshakes--;
@@ -512,25 +521,36 @@ static uint32_t alloc_port(struct nb_vsock_mux *m, uint32_t peer)
 	}
 }
 
+/*
+ * Reads the client's line without taking a byte of the stream after it:
+ * what comes before the '\n' is consumed into the handshake's buffer.
+ */
 static void handshake_event(struct nb_vsock_mux *m, int fd, uint32_t events)
 {
-	char buf[LINE_MAX_LEN];
+	struct handshake *hs = m->fds[fd].hs;
+	size_t room = sizeof(hs->line) - hs->len;
 	struct mconn *mc;
 	uint32_t port;
-	ssize_t n = recv(fd, buf, sizeof(buf), MSG_PEEK | MSG_DONTWAIT);
-	char *nl = n > 0 ? memchr(buf, '\n', (size_t)n) : NULL;
+	ssize_t n = recv(fd, hs->line + hs->len, room, MSG_PEEK | MSG_DONTWAIT);
+	char *nl = n > 0 ? memchr(hs->line + hs->len, '\n', (size_t)n) : NULL;
+	size_t take = nl ? (size_t)(nl - (hs->line + hs->len)) + 1 : n > 0 ? (size_t)n : 0;
 
 	if (n < 0 && errno == EAGAIN && !(events & (EPOLLHUP | EPOLLERR)))
 		return;
+	if (n <= 0 || recv(fd, hs->line + hs->len, take, MSG_DONTWAIT) != (ssize_t)take) {
+		stat_add(&m->stats.bad_handshakes, hs->len > 0);
+		drop_handshake(m, fd);
+		return;
+	}
+	hs->len += (unsigned int)take;
 	if (!nl) {
-		if (n <= 0 || n == (ssize_t)sizeof(buf) || (events & (EPOLLHUP | EPOLLERR))) {
-			stat_add(&m->stats.bad_handshakes, n != 0);
+		if (hs->len == sizeof(hs->line)) {
+			stat_add(&m->stats.bad_handshakes, 1);
 			drop_handshake(m, fd);
 		}
 		return;
 	}
-	if (nb_vsock_parse_connect(buf, (size_t)(nl - buf), &port) ||
-	    recv(fd, buf, (size_t)(nl - buf + 1), MSG_DONTWAIT) != nl - buf + 1) {
+	if (nb_vsock_parse_connect(hs->line, hs->len - 1, &port)) {
 		stat_add(&m->stats.bad_handshakes, 1);
 		drop_handshake(m, fd);
 		return;
@@ -540,6 +560,8 @@ static void handshake_event(struct nb_vsock_mux *m, int fd, uint32_t events)
 		drop_handshake(m, fd);
 		return;
 	}
+	free(hs);
+	m->fds[fd].hs = NULL;
 	unwatch(m, fd);
 	m->nr_handshakes--;
 	mc = new_conn(m, fd);
@@ -556,6 +578,7 @@ static void listen_event(struct nb_vsock_mux *m)
 {
 	for (;;) {
 		int fd = accept4(m->listen_fd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
+		struct handshake *hs;
 
 		if (fd < 0)
 			return; /* EAGAIN, or a client gone before we took it */
@@ -565,10 +588,13 @@ static void listen_event(struct nb_vsock_mux *m)
 			close(fd);
 			continue;
 		}
-		if (watch(m, fd, EPOLLIN, FD_HANDSHAKE, NULL)) {
+		hs = calloc(1, sizeof(*hs));
+		if (!hs || watch(m, fd, EPOLLIN, FD_HANDSHAKE, NULL)) {
+			free(hs);
 			close(fd);
 			continue;
 		}
+		m->fds[fd].hs = hs;
 		m->nr_handshakes++;
 	}
 }
@@ -648,7 +674,7 @@ int nb_vsock_mux_new(struct nb_vsock_mux **out, uint64_t guest_cid, const char *
 		return -ENOMEM;
 	}
 	m->guest_cid = guest_cid;
-	m->ev = ev;
+	m->ev = *ev;
 	m->hooks = *hooks;
 	m->next_port = NB_VSOCK_LOCAL_PORT_FIRST;
 	r = nb_vsock_uds_listen(uds_path, &m->listen_fd, &m->dev, &m->ino, err, errlen);

@@ -18,6 +18,7 @@
 #define S_SERIAL "serial"
 #define S_CPU "cpu-config"
 #define S_ENTROPY "entropy"
+#define S_VSOCK "vsock"
 #define RATE_LIMITER "rate_limiter"
 
 /* Room for "drives[15]". */
@@ -249,6 +250,7 @@ void nb_config_free(struct nb_vm_config *c)
 	for (unsigned int i = 0; i < NB_MAX_NET_IFACES; i++)
 		nb_net_iface_free(&c->net_ifaces[i]);
 	free(c->serial_output_path);
+	nb_vsock_config_free(&c->vsock);
 	nb_config_init(c);
 }
 
@@ -566,7 +568,7 @@ static bool is_unused(struct json_object *v)
 
 /* Firecracker's sections that nestbox does not build yet. */
 static const char *const unsupported_sections[] = {
-    "vsock", "logger", "metrics", "balloon", "mmds-config", NULL};
+    "logger", "metrics", "balloon", "mmds-config", NULL};
 
 static int check_unsupported(struct json_object *root, char *err, size_t errlen)
 {
@@ -589,7 +591,7 @@ static int parse_root(struct nb_vm_config *c, struct json_object *root, char *er
 					    S_CPU,
 					    S_ENTROPY,
 					    "network-interfaces",
-					    "vsock",
+					    S_VSOCK,
 					    "logger",
 					    "metrics",
 					    "balloon",
@@ -623,6 +625,10 @@ static int parse_root(struct nb_vm_config *c, struct json_object *root, char *er
 	if (!ret && nb_cj_field(root, S_ENTROPY, &v) && v) {
 		ret = nb_config_parse_entropy(&c->entropy, v, err, errlen);
 		c->has_entropy = !ret;
+	}
+	if (!ret && nb_cj_field(root, S_VSOCK, &v) && !is_unused(v)) {
+		ret = nb_config_parse_vsock(&c->vsock, v, err, errlen);
+		c->has_vsock = !ret;
 	}
 	if (!ret && nb_cj_field(root, S_CPU, &v) && v) {
 		ret = parse_cpu_config(c, v, err, errlen);
@@ -711,6 +717,11 @@ int nb_config_validate(const struct nb_vm_config *c, char *err, size_t errlen)
 	ret = nb_config_check_net(c, err, errlen);
 	if (ret)
 		return ret;
+	if (c->has_vsock) {
+		ret = nb_config_check_vsock(&c->vsock, err, errlen);
+		if (ret)
+			return ret;
+	}
 	if (c->has_cpu_config)
 		return nb_cpu_config_check(&c->cpu, S_CPU, err, errlen);
 	return 0;

@@ -26,6 +26,7 @@
  *     "network-interfaces": [ { "iface_id", "host_dev_name", "guest_mac",
  *                               "rx_rate_limiter": RATE_LIMITER,
  *                               "tx_rate_limiter": RATE_LIMITER } ],  (config_net.h)
+ *     "vsock": { "guest_cid", "uds_path", "vsock_id" },  (config_vsock.h)
  *     "cpu-config": "PATH" | { ...a custom CPU template... } }
  *
  *   RATE_LIMITER: { "bandwidth": BUCKET, "ops": BUCKET }, each optional
@@ -48,7 +49,7 @@
  * "one_time_burst", for a rate limiter or one of its buckets, and for the
  * sections "serial", "entropy" and "cpu-config" (tools write every section
  * they know, null or [] when unused). Firecracker's sections that nestbox
- * does not build yet ("vsock", "balloon", "logger",
+ * does not build yet ("balloon", "logger",
  * "metrics", "mmds-config") are accepted only as null or [] and otherwise
  * refused as "not supported yet"; any other unknown field as "unknown field".
  *
@@ -74,6 +75,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "vmm/config_vsock.h"
 #include "vmm/cpu_config.h"
 
 struct json_object;
@@ -180,6 +182,8 @@ struct nb_vm_config {
 	bool has_entropy; /* entropy was set: the VM gets a virtio-rng device */
 	struct nb_net_iface net_ifaces[NB_MAX_NET_IFACES];
 	unsigned int nr_net_ifaces;
+	struct nb_vsock_config vsock; /* config_vsock.h */
+	bool has_vsock; /* vsock was set: the VM gets a virtio-vsock device */
 };
 
 /*
