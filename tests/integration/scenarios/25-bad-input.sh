@@ -27,8 +27,8 @@ expect_error 'no KVM on this host' --kernel /guest/Image --kvm /dev/nonexistent
 expect_error 'with an instruction KVM cannot emulate (no valid syndrome' --kernel /guest/nisv.Image
 # A config file as tools write it, with null and [] for unused sections, and
 # a section nestbox does not build yet.
-printf '{"boot-source": {"kernel_image_path": "/guest/Image"}, "vsock": {"guest_cid": 3, "uds_path": "/tmp/v.sock"}}' >/tmp/bad.json
-expect_error 'config file /tmp/bad.json: vsock: not supported yet' --config-file /tmp/bad.json
+printf '{"boot-source": {"kernel_image_path": "/guest/Image"}, "mmds-config": {"network_interfaces": ["eth0"]}}' >/tmp/bad.json
+expect_error 'config file /tmp/bad.json: mmds-config: not supported yet' --config-file /tmp/bad.json
 # Drives: a missing file, 2M huge pages with an empty pool.
 printf '{"boot-source": {"kernel_image_path": "/guest/Image"}, "drives": [{"drive_id": "rootfs", "path_on_host": "/nonexistent.img", "is_root_device": true, "is_read_only": false}]}' >/tmp/bad.json
 expect_error 'drive rootfs: open /nonexistent.img: No such file or directory' --config-file /tmp/bad.json
