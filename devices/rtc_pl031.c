@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: Apache-2.0
 #include "devices/rtc_pl031.h"
+#include "devices/legacy_state.h"
 
 #include <errno.h>
 #include <pthread.h>
@@ -185,4 +186,37 @@ void nb_rtc_free(struct nb_rtc *rtc)
 		return;
 	pthread_mutex_destroy(&rtc->lock);
 	free(rtc);
+}
+
+void nb_rtc_save(struct nb_rtc *rtc, struct nb_sbuf *b)
+{
+	pthread_mutex_lock(&rtc->lock);
+	nb_sbuf_put_u32(b, rtc->offset);
+	nb_sbuf_put_u32(b, rtc->last);
+	nb_sbuf_put_u32(b, rtc->mr);
+	nb_sbuf_put_u32(b, rtc->lr);
+	nb_sbuf_put_bool(b, rtc->imsc);
+	nb_sbuf_put_bool(b, rtc->ris);
+	pthread_mutex_unlock(&rtc->lock);
+}
+
+int nb_rtc_restore(struct nb_rtc *rtc, struct nb_sbuf *b)
+{
+	uint32_t offset = nb_sbuf_get_u32(b), last = nb_sbuf_get_u32(b);
+	uint32_t mr = nb_sbuf_get_u32(b), lr = nb_sbuf_get_u32(b);
+	bool imsc = nb_sbuf_get_bool(b), ris = nb_sbuf_get_bool(b);
+
+	if (nb_sbuf_error(b))
+		return -EBADMSG;
+	pthread_mutex_lock(&rtc->lock);
+	rtc->offset = offset;
+	rtc->last = last;
+	rtc->mr = mr;
+	rtc->lr = lr;
+	rtc->imsc = imsc;
+	rtc->ris = ris;
+	rtc->irq_level = false;
+	rtc_update_irq(rtc);
+	pthread_mutex_unlock(&rtc->lock);
+	return 0;
 }

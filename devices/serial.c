@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: Apache-2.0
 #include "devices/serial.h"
+#include "devices/legacy_state.h"
 
 #include <errno.h>
 #include <limits.h>
@@ -536,4 +537,60 @@ void nb_serial_out_stats(struct nb_serial *s, struct nb_serial_out_stats *st)
 	*st = s->out.st;
 	st->pending = s->out.count;
 	pthread_mutex_unlock(&s->lock);
+}
+
+void nb_serial_save(struct nb_serial *s, struct nb_sbuf *b)
+{
+	pthread_mutex_lock(&s->lock);
+	nb_sbuf_put_u8(b, s->ier);
+	nb_sbuf_put_u8(b, s->lcr);
+	nb_sbuf_put_u8(b, s->mcr);
+	nb_sbuf_put_u8(b, s->scr);
+	nb_sbuf_put_u8(b, s->dll);
+	nb_sbuf_put_u8(b, s->dlm);
+	nb_sbuf_put_u8(b, s->msr_delta);
+	nb_sbuf_put_bool(b, s->thr_pending);
+	nb_sbuf_put_bool(b, s->overrun);
+	nb_sbuf_put_bool(b, s->fifo_on);
+	nb_sbuf_put_u8(b, (uint8_t)s->rx_count);
+	for (size_t i = 0; i < s->rx_count; i++)
+		nb_sbuf_put_u8(b, s->rx[(s->rx_head + i) % NB_SERIAL_RX_FIFO_SIZE]);
+	pthread_mutex_unlock(&s->lock);
+}
+
+int nb_serial_restore(struct nb_serial *s, struct nb_sbuf *b)
+{
+	uint8_t regs[7], rx[NB_SERIAL_RX_FIFO_SIZE];
+	bool thr_pending, overrun, fifo_on;
+	size_t count;
+
+	for (int i = 0; i < 7; i++)
+		regs[i] = nb_sbuf_get_u8(b);
+	thr_pending = nb_sbuf_get_bool(b);
+	overrun = nb_sbuf_get_bool(b);
+	fifo_on = nb_sbuf_get_bool(b);
+	count = nb_sbuf_get_u8(b);
+	if (count > NB_SERIAL_RX_FIFO_SIZE)
+		return -EBADMSG;
+	nb_sbuf_get_bytes(b, rx, count);
+	if (nb_sbuf_error(b))
+		return -EBADMSG;
+	pthread_mutex_lock(&s->lock);
+	s->ier = regs[0] & IER_MASK;
+	s->lcr = regs[1];
+	s->mcr = regs[2] & MCR_MASK;
+	s->scr = regs[3];
+	s->dll = regs[4];
+	s->dlm = regs[5];
+	s->msr_delta = regs[6] & 0x0f;
+	s->thr_pending = thr_pending;
+	s->overrun = overrun;
+	s->fifo_on = fifo_on;
+	memcpy(s->rx, rx, count);
+	s->rx_head = 0;
+	s->rx_count = count;
+	s->irq_level = false;
+	serial_update_irq(s);
+	pthread_mutex_unlock(&s->lock);
+	return 0;
 }
