@@ -18,6 +18,7 @@
 #define S_SERIAL "serial"
 #define S_CPU "cpu-config"
 #define S_ENTROPY "entropy"
+#define S_BALLOON "balloon"
 #define S_VSOCK "vsock"
 #define RATE_LIMITER "rate_limiter"
 
@@ -568,7 +569,7 @@ static bool is_unused(struct json_object *v)
 
 /* Firecracker's sections that nestbox does not build yet. */
 static const char *const unsupported_sections[] = {
-    "logger", "metrics", "balloon", "mmds-config", NULL};
+    "logger", "metrics", "mmds-config", NULL};
 
 static int check_unsupported(struct json_object *root, char *err, size_t errlen)
 {
@@ -594,7 +595,7 @@ static int parse_root(struct nb_vm_config *c, struct json_object *root, char *er
 					    S_VSOCK,
 					    "logger",
 					    "metrics",
-					    "balloon",
+					    S_BALLOON,
 					    "mmds-config",
 					    NULL};
 	struct json_object *v;
@@ -629,6 +630,10 @@ static int parse_root(struct nb_vm_config *c, struct json_object *root, char *er
 	if (!ret && nb_cj_field(root, S_VSOCK, &v) && !is_unused(v)) {
 		ret = nb_config_parse_vsock(&c->vsock, v, err, errlen);
 		c->has_vsock = !ret;
+	}
+	if (!ret && nb_cj_field(root, S_BALLOON, &v) && v) {
+		ret = nb_config_parse_balloon(&c->balloon, v, err, errlen);
+		c->has_balloon = !ret;
 	}
 	if (!ret && nb_cj_field(root, S_CPU, &v) && v) {
 		ret = parse_cpu_config(c, v, err, errlen);
@@ -719,6 +724,11 @@ int nb_config_validate(const struct nb_vm_config *c, char *err, size_t errlen)
 		return ret;
 	if (c->has_vsock) {
 		ret = nb_config_check_vsock(&c->vsock, err, errlen);
+		if (ret)
+			return ret;
+	}
+	if (c->has_balloon) {
+		ret = nb_config_check_balloon(&c->balloon, c->machine.mem_size_mib, err, errlen);
 		if (ret)
 			return ret;
 	}

@@ -23,6 +23,7 @@
  *                   "rate_limiter": RATE_LIMITER } ],
  *     "serial": { "output_path" },
  *     "entropy": { "rate_limiter": RATE_LIMITER },
+ *     "balloon": { ...see config_balloon.h... },
  *     "network-interfaces": [ { "iface_id", "host_dev_name", "guest_mac",
  *                               "rx_rate_limiter": RATE_LIMITER,
  *                               "tx_rate_limiter": RATE_LIMITER } ],  (config_net.h)
@@ -47,9 +48,9 @@
  * JSON types are strict: integers must be JSON integers, booleans JSON
  * booleans. null means "not given" for optional strings, for
  * "one_time_burst", for a rate limiter or one of its buckets, and for the
- * sections "serial", "entropy" and "cpu-config" (tools write every section
+ * sections "serial", "entropy", "balloon" and "cpu-config" (tools write every section
  * they know, null or [] when unused). Firecracker's sections that nestbox
- * does not build yet ("balloon", "logger",
+ * does not build yet ("logger",
  * "metrics", "mmds-config") are accepted only as null or [] and otherwise
  * refused as "not supported yet"; any other unknown field as "unknown field".
  *
@@ -76,6 +77,7 @@
 #include <stdint.h>
 
 #include "vmm/config_vsock.h"
+#include "vmm/config_balloon.h"
 #include "vmm/cpu_config.h"
 
 struct json_object;
@@ -180,6 +182,8 @@ struct nb_vm_config {
 	bool has_cpu_config;	  /* cpu was set, else no template */
 	struct nb_entropy_config entropy;
 	bool has_entropy; /* entropy was set: the VM gets a virtio-rng device */
+	struct nb_balloon_config balloon; /* config_balloon.h */
+	bool has_balloon; /* balloon was set: the VM gets a virtio-balloon device */
 	struct nb_net_iface net_ifaces[NB_MAX_NET_IFACES];
 	unsigned int nr_net_ifaces;
 	struct nb_vsock_config vsock; /* config_vsock.h */

@@ -20,6 +20,7 @@
 #include "arch/aarch64/vcpu.h"
 #include "devices/rtc_pl031.h"
 #include "devices/serial.h"
+#include "devices/virtio_balloon.h"
 #include "devices/virtio_blk.h"
 #include "devices/virtio_net.h"
 #include "devices/virtio_rng.h"
@@ -195,6 +196,33 @@ static void free_rng(void *dev)
 	nb_virtio_rng_free(dev);
 }
 
+static void free_balloon(void *dev)
+{
+	nb_virtio_balloon_free(dev);
+}
+
+/* The REST API finds it again with nb_virtio_balloon_from_transport(). */
+static int add_balloon(struct nb_vm *vm, const struct nb_vm_config *cfg, char *err, size_t errlen)
+{
+	const struct nb_balloon_config *c = &cfg->balloon;
+	struct nb_balloon_params p = {
+	    .amount_mib = c->amount_mib,
+	    .deflate_on_oom = c->deflate_on_oom,
+	    .stats_polling_interval_s = c->stats_polling_interval_s,
+	    .free_page_reporting = c->free_page_reporting,
+	    .mem_size_mib = cfg->machine.mem_size_mib,
+	};
+	struct nb_virtio_balloon *b;
+	struct nb_virtio_device dev;
+	int r;
+
+	r = nb_virtio_balloon_new(&b, &p, &vm->ev, err, errlen);
+	if (r)
+		return r;
+	dev = nb_virtio_balloon_device(b);
+	return nb_devmgr_add_virtio(&vm->devices, "balloon", &dev, free_balloon, err, errlen);
+}
+
 static int add_drive(struct nb_vm *vm, const struct nb_drive *d, char *err, size_t errlen)
 {
 	struct nb_token_bucket_params bw, ops;
@@ -295,6 +323,8 @@ static int create_virtio_devices(struct nb_vm *vm, const struct nb_vm_config *cf
 		r = add_net(vm, &cfg->net_ifaces[i], i, err, errlen);
 	if (!r && cfg->has_entropy)
 		r = add_entropy(vm, &cfg->entropy, err, errlen);
+	if (!r && cfg->has_balloon)
+		r = add_balloon(vm, cfg, err, errlen);
 	return r;
 }
 
