@@ -24,6 +24,7 @@
 #include "devices/virtio_blk.h"
 #include "devices/virtio_net.h"
 #include "devices/virtio_rng.h"
+#include "devices/virtio_vsock.h"
 #include "vmm/boot.h"
 #include "vmm/tap.h"
 
@@ -266,6 +267,24 @@ static int add_entropy(struct nb_vm *vm, const struct nb_entropy_config *e, char
 	return nb_devmgr_add_virtio(&vm->devices, "entropy", &dev, free_rng, err, errlen);
 }
 
+static void free_vsock(void *dev)
+{
+	nb_virtio_vsock_free(dev);
+}
+
+/* The socket at uds_path is bound here: a live one is refused before the guest starts. */
+static int add_vsock(struct nb_vm *vm, const struct nb_vsock_config *v, char *err, size_t errlen)
+{
+	struct nb_virtio_vsock *vs;
+	struct nb_virtio_device dev;
+	int r = nb_virtio_vsock_new(&vs, v->guest_cid, v->uds_path, &vm->ev, err, errlen);
+
+	if (r)
+		return r;
+	dev = nb_virtio_vsock_device(vs);
+	return nb_devmgr_add_virtio(&vm->devices, "vsock", &dev, free_vsock, err, errlen);
+}
+
 static void free_net(void *dev)
 {
 	nb_virtio_net_free(dev);
@@ -323,6 +342,8 @@ static int create_virtio_devices(struct nb_vm *vm, const struct nb_vm_config *cf
 		r = add_net(vm, &cfg->net_ifaces[i], i, err, errlen);
 	if (!r && cfg->has_entropy)
 		r = add_entropy(vm, &cfg->entropy, err, errlen);
+	if (!r && cfg->has_vsock)
+		r = add_vsock(vm, &cfg->vsock, err, errlen);
 	if (!r && cfg->has_balloon)
 		r = add_balloon(vm, cfg, err, errlen);
 	return r;
