@@ -54,6 +54,8 @@ struct nb_api_server {
 	size_t max_payload;
 	pthread_t thread;
 	bool started;
+	void (*thread_start)(void *arg); /* the thread's first call, or NULL */
+	void *thread_start_arg;
 	pthread_mutex_t lock;
 	pthread_cond_t cond;
 	struct job *head, *tail; /* waiting for the VMM thread */
@@ -451,6 +453,8 @@ static void *api_thread(void *arg)
 	struct epoll_event evs[MAX_EVENTS];
 	bool stop = false;
 
+	if (s->thread_start)
+		s->thread_start(s->thread_start_arg);
 	while (!stop) {
 		int n = epoll_wait(s->epfd, evs, MAX_EVENTS, -1);
 
@@ -470,6 +474,12 @@ static void *api_thread(void *arg)
 		}
 	}
 	return NULL;
+}
+
+void nb_api_server_on_thread_start(struct nb_api_server *s, void (*fn)(void *arg), void *arg)
+{
+	s->thread_start = fn;
+	s->thread_start_arg = arg;
 }
 
 int nb_api_server_start(struct nb_api_server *s)

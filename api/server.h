@@ -41,6 +41,13 @@ typedef void nb_api_handler(void *ctx, enum nb_http_method method, const char *p
 int nb_api_server_new(struct nb_api_server **out, const char *path, size_t max_payload, char *err,
 		      size_t errlen);
 
+/*
+ * @fn(@arg) is the API thread's first call, before it takes a client (it
+ * names the thread and installs its seccomp filter; a failure there ends the
+ * process). Set before nb_api_server_start().
+ */
+void nb_api_server_on_thread_start(struct nb_api_server *s, void (*fn)(void *arg), void *arg);
+
 /* Starts the API thread (every signal blocked in it). 0 or -errno. */
 int nb_api_server_start(struct nb_api_server *s);
 

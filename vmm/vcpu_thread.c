@@ -59,6 +59,8 @@ static void *vcpu_main(void *arg)
 	sigset_t kick;
 	bool waiting;
 
+	if (t->ops->thread_init && !t->ops->thread_init(t->ctx))
+		goto done;
 	sigemptyset(&kick);
 	sigaddset(&kick, NB_VCPU_KICK_SIGNAL);
 	pthread_sigmask(SIG_UNBLOCK, &kick, NULL);

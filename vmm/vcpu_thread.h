@@ -41,6 +41,12 @@ struct nb_vcpu_ops {
 	void (*set_immediate_exit)(void *ctx, bool on);
 	/* The thread ends (its state is Exited): e.g. ask the VMM to stop. May be NULL. */
 	void (*exited)(void *ctx);
+	/*
+	 * The thread's first call, before anything else (e.g. name the thread,
+	 * install its seccomp filter); false: the thread ends at once (Exited,
+	 * exited() called). May be NULL.
+	 */
+	bool (*thread_init)(void *ctx);
 };
 
 struct nb_vcpu_thread {
