@@ -54,7 +54,7 @@ static void fake_exited(void *ctx)
 	atomic_fetch_add(&((struct fake *)ctx)->exited_calls, 1);
 }
 
-static const struct nb_vcpu_ops ops = {fake_run, fake_handle, fake_set_ie, fake_exited};
+static const struct nb_vcpu_ops ops = {fake_run, fake_handle, fake_set_ie, fake_exited, NULL};
 
 static void setup(void)
 {
@@ -150,6 +150,32 @@ START_TEST(run_failure)
 }
 END_TEST
 
+/* A thread_init that fails (a seccomp filter not installed): the vCPU never runs. */
+static bool failing_init(void *ctx)
+{
+	(void)ctx;
+	return false;
+}
+
+START_TEST(thread_init_failure)
+{
+	static const struct nb_vcpu_ops failing = {fake_run, fake_handle, fake_set_ie, fake_exited,
+						   failing_init};
+	struct fake f = {.exits_left = -1};
+	struct nb_vcpu_thread t;
+
+	setup();
+	ck_assert_int_eq(nb_vcpu_thread_start(&t, &failing, &f), 0);
+	for (int i = 0; i < 500 && atomic_load(&f.exited_calls) == 0; i++)
+		usleep(2000);
+	ck_assert_int_eq(atomic_load(&f.exited_calls), 1);
+	ck_assert_int_eq(nb_vcpu_thread_state(&t), NB_VCPU_EXITED);
+	ck_assert_uint_eq(t.entries, 0);
+	ck_assert_int_eq(nb_vcpus_pause(&t, 1, 1000), 0);
+	nb_vcpus_exit(&t, 1);
+}
+END_TEST
+
 /* A vCPU stuck in the guest (its run ignores kicks) times the pause out. */
 static enum nb_vcpu_run_result stuck_run(void *ctx)
 {
@@ -163,7 +189,7 @@ static enum nb_vcpu_run_result stuck_run(void *ctx)
 
 START_TEST(pause_timeout)
 {
-	static const struct nb_vcpu_ops stuck = {stuck_run, fake_handle, fake_set_ie, NULL};
+	static const struct nb_vcpu_ops stuck = {stuck_run, fake_handle, fake_set_ie, NULL, NULL};
 	struct fake f = {.exits_left = -1};
 	struct nb_vcpu_thread t;
 
@@ -187,6 +213,7 @@ int main(void)
 	tcase_add_test(tc, exit_from_paused);
 	tcase_add_test(tc, guest_exit_then_commands);
 	tcase_add_test(tc, run_failure);
+	tcase_add_test(tc, thread_init_failure);
 	tcase_add_test(tc, pause_timeout);
 	suite_add_tcase(s, tc);
 	return nb_check_run(s);
