@@ -36,6 +36,8 @@ struct list {
 
 struct nb_seccomp {
 	enum nb_seccomp_mode mode;
+	const char *lazy; /* the built-in JSON, parsed at the first compile; NULL once parsed */
+	int lazy_err;	  /* how that parse failed */
 	struct list lists[NB_SECCOMP_KINDS];
 	pthread_mutex_t lock;
 	struct sock_fprog prog[NB_SECCOMP_KINDS];
@@ -298,16 +300,14 @@ static int parse(struct nb_seccomp *s, struct json_object *root, char *err, size
 	return 0;
 }
 
-int nb_seccomp_new(struct nb_seccomp **out, const char *json, size_t len, enum nb_seccomp_mode mode,
-		   char *err, size_t errlen)
+/* Parses @json into @s's lists. */
+static int parse_text(struct nb_seccomp *s, const char *json, size_t len, char *err, size_t errlen)
 {
 	struct json_tokener *tok;
 	struct json_object *root;
 	enum json_tokener_error je;
-	struct nb_seccomp *s;
 	int r;
 
-	*out = NULL;
 	if (len > MAX_FILE)
 		FAIL("over %d bytes: not a filter set", MAX_FILE);
 	tok = json_tokener_new();
@@ -317,12 +317,9 @@ int nb_seccomp_new(struct nb_seccomp **out, const char *json, size_t len, enum n
 	}
 	root = json_tokener_parse_ex(tok, json, (int)len);
 	je = json_tokener_get_error(tok);
-	if (je == json_tokener_success && json_tokener_get_parse_end(tok) < len)
-		for (size_t i = json_tokener_get_parse_end(tok); i < len; i++)
-			if (!strchr(" \t\r\n", json[i])) {
-				je = json_tokener_error_parse_unexpected;
-				break;
-			}
+	for (size_t i = json_tokener_get_parse_end(tok); je == json_tokener_success && i < len; i++)
+		if (json[i] != ' ' && json[i] != '\t' && json[i] != '\r' && json[i] != '\n')
+			je = json_tokener_error_parse_unexpected;
 	if (!root && je == json_tokener_continue)
 		je = json_tokener_error_parse_eof;
 	json_tokener_free(tok);
@@ -330,22 +327,67 @@ int nb_seccomp_new(struct nb_seccomp **out, const char *json, size_t len, enum n
 		json_object_put(root);
 		FAIL("not valid JSON: %s", json_tokener_error_desc(je));
 	}
-	s = calloc(1, sizeof(*s));
+	r = parse(s, root, err, errlen);
+	json_object_put(root);
+	return r;
+}
+
+static struct nb_seccomp *alloc_set(enum nb_seccomp_mode mode)
+{
+	struct nb_seccomp *s = calloc(1, sizeof(*s));
+
+	if (s) {
+		s->mode = mode;
+		pthread_mutex_init(&s->lock, NULL);
+	}
+	return s;
+}
+
+int nb_seccomp_new(struct nb_seccomp **out, const char *json, size_t len, enum nb_seccomp_mode mode,
+		   char *err, size_t errlen)
+{
+	struct nb_seccomp *s = alloc_set(mode);
+	int r;
+
+	*out = NULL;
 	if (!s) {
-		json_object_put(root);
 		snprintf(err, errlen, "out of memory");
 		return -ENOMEM;
 	}
-	s->mode = mode;
-	pthread_mutex_init(&s->lock, NULL);
-	r = parse(s, root, err, errlen);
-	json_object_put(root);
+	r = parse_text(s, json, len, err, errlen);
 	if (r) {
 		nb_seccomp_free(s);
 		return r;
 	}
 	*out = s;
 	return 0;
+}
+
+int nb_seccomp_builtin(struct nb_seccomp **out, enum nb_seccomp_mode mode)
+{
+	*out = alloc_set(mode);
+	if (!*out)
+		return -ENOMEM;
+	(*out)->lazy = nb_seccomp_builtin_json;
+	return 0;
+}
+
+/* A lazy set's lists, under s->lock. */
+static int parse_lazy(struct nb_seccomp *s, char *err, size_t errlen)
+{
+	char sub[256];
+	int r;
+
+	if (s->lazy_err)
+		snprintf(err, errlen, "the built-in filters do not parse");
+	if (!s->lazy)
+		return s->lazy_err;
+	r = parse_text(s, s->lazy, strlen(s->lazy), sub, sizeof(sub));
+	if (r)
+		snprintf(err, errlen, "the built-in filters: %s", sub);
+	s->lazy = NULL;
+	s->lazy_err = r;
+	return r;
 }
 
 int nb_seccomp_from_file(struct nb_seccomp **out, const char *path, enum nb_seccomp_mode mode,
@@ -401,10 +443,15 @@ void nb_seccomp_free(struct nb_seccomp *s)
 	free(s);
 }
 
-size_t nb_seccomp_count(const struct nb_seccomp *s, enum nb_seccomp_kind k)
+size_t nb_seccomp_count(struct nb_seccomp *s, enum nb_seccomp_kind k)
 {
 	const struct list *l = &s->lists[k];
+	char err[8];
 	size_t n = 0;
+
+	pthread_mutex_lock(&s->lock);
+	parse_lazy(s, err, sizeof(err));
+	pthread_mutex_unlock(&s->lock);
 
 	for (size_t i = 0; i < l->nr; i++) {
 		size_t j;
@@ -476,7 +523,8 @@ int nb_seccomp_compile(struct nb_seccomp *s, enum nb_seccomp_kind k, char *err, 
 	int r = 0;
 
 	pthread_mutex_lock(&s->lock);
-	if (!s->prog[k].filter) {
+	r = parse_lazy(s, err, errlen);
+	if (!r && !s->prog[k].filter) {
 		uint32_t action = s->mode == NB_SECCOMP_LOG ? SCMP_ACT_LOG : s->lists[k].action;
 
 		r = build(&s->lists[k], action, &s->prog[k], sub, sizeof(sub));

@@ -26,6 +26,7 @@
  * notation ("0x4"). Syscall names are arm64's (libseccomp's table).
  *
  *   nb_seccomp_new          parse a filter set (one error line on bad input)
+ *   nb_seccomp_builtin      the built-in set, parsed lazily
  *   nb_seccomp_compile      one kind's BPF program (once; cached)
  *   nb_seccomp_apply        install one kind's filter in the calling thread
  *   nb_seccomp_thread_start name the calling thread (nb_api, nb_vcpuN) and
@@ -60,6 +61,12 @@ const char *nb_seccomp_kind_name(enum nb_seccomp_kind k);
 int nb_seccomp_new(struct nb_seccomp **out, const char *json, size_t len, enum nb_seccomp_mode mode,
 		   char *err, size_t errlen);
 
+/*
+ * The built-in set, parsed when a filter is first compiled (off the startup
+ * path: the API thread's filter is built in the API thread). 0 or -ENOMEM.
+ */
+int nb_seccomp_builtin(struct nb_seccomp **out, enum nb_seccomp_mode mode);
+
 /* Reads and parses @path; the error names the file. */
 int nb_seccomp_from_file(struct nb_seccomp **out, const char *path, enum nb_seccomp_mode mode,
 			 char *err, size_t errlen);
@@ -67,7 +74,7 @@ int nb_seccomp_from_file(struct nb_seccomp **out, const char *path, enum nb_secc
 void nb_seccomp_free(struct nb_seccomp *s);
 
 /* How many distinct syscalls @k's list allows (with or without conditions). */
-size_t nb_seccomp_count(const struct nb_seccomp *s, enum nb_seccomp_kind k);
+size_t nb_seccomp_count(struct nb_seccomp *s, enum nb_seccomp_kind k);
 
 /*
  * Builds @k's BPF program for the running architecture (once; later calls
