@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "vmm/config_dump.h"
+#include "vmm/config_net.h"
 #include "vmm/cpu_config.h"
 
 #define MAX_SEGMENTS 4
@@ -259,19 +260,19 @@ static void put_serial(struct nb_api_ctx *c, const char *id, struct json_object 
 	answer(r, nb_config_parse_serial(&c->cfg->serial_output_path, body, err, sizeof(err)), err);
 }
 
-/* The body's drive_id against the path's. */
-static bool same_id(struct json_object *body, const char *id, struct nb_api_response *r)
+/* The body's id (@key of section @sect) against the path's. */
+static bool same_id(struct json_object *body, const char *sect, const char *key, const char *id,
+		    struct nb_api_response *r)
 {
 	struct json_object *v;
 	const char *s;
 
-	if (!json_object_object_get_ex(body, "drive_id", &v) ||
-	    !json_object_is_type(v, json_type_string))
+	if (!json_object_object_get_ex(body, key, &v) || !json_object_is_type(v, json_type_string))
 		return true; /* the section parser says what is wrong */
 	s = json_object_get_string(v);
 	if (!strcmp(s, id))
 		return true;
-	faultf(r, "drives.drive_id: \"%.64s\" does not match the path's id \"%s\"", s, id);
+	faultf(r, "%s.%s: \"%.64s\" does not match the path's id \"%s\"", sect, key, s, id);
 	return false;
 }
 
@@ -282,7 +283,8 @@ static void put_drive(struct nb_api_ctx *c, const char *id, struct json_object *
 	char err[NB_API_ERR_LEN];
 	int ret;
 
-	if (!pre_boot(c, "drives", r) || !check_id(id, r) || !same_id(body, id, r))
+	if (!pre_boot(c, "drives", r) || !check_id(id, r) ||
+	    !same_id(body, "drives", "drive_id", id, r))
 		return;
 	ret = nb_config_parse_drive(&d, body, err, sizeof(err));
 	if (!ret)
@@ -310,7 +312,8 @@ static void patch_drive(struct nb_api_ctx *c, const char *id, struct json_object
 	bool has_rl;
 	int idx, ret;
 
-	if (!started(c, "drives", r) || !check_id(id, r) || !same_id(body, id, r))
+	if (!started(c, "drives", r) || !check_id(id, r) ||
+	    !same_id(body, "drives", "drive_id", id, r))
 		return;
 	if (!json_object_is_type(body, json_type_object)) {
 		faultf(r, "drives: must be an object");
@@ -371,6 +374,34 @@ static void patch_drive(struct nb_api_ctx *c, const char *id, struct json_object
 	if (!ret && has_rl)
 		c->cfg->drives[idx].rate_limiter = rl;
 	answer(r, ret, err);
+}
+
+static void put_net(struct nb_api_ctx *c, const char *id, struct json_object *body,
+		    struct nb_api_response *r)
+{
+	struct nb_net_iface n = {0};
+	char err[NB_API_ERR_LEN];
+	int ret;
+
+	if (!pre_boot(c, NB_NET_SECTION, r) || !check_id(id, r) ||
+	    !same_id(body, NB_NET_SECTION, "iface_id", id, r))
+		return;
+	ret = nb_config_parse_net_iface(&n, body, err, sizeof(err));
+	if (!ret)
+		ret = nb_config_add_net_iface(c->cfg, &n, true, err, sizeof(err));
+	nb_net_iface_free(&n);
+	answer(r, ret, err);
+}
+
+/* Firecracker's PATCH: a running interface's rate limiters. */
+static void patch_net(struct nb_api_ctx *c, const char *id, struct json_object *body,
+		      struct nb_api_response *r)
+{
+	(void)body;
+	if (!started(c, NB_NET_SECTION, r) || !check_id(id, r))
+		return;
+	faultf(r, "%s: changing a running interface's rate limiters is not supported yet",
+	       NB_NET_SECTION);
 }
 
 static void put_actions(struct nb_api_ctx *c, const char *id, struct json_object *body,
@@ -472,8 +503,8 @@ static const struct route routes[] = {
     {NB_HTTP_PUT, "serial", put_serial, NULL},
     {NB_HTTP_PATCH, "vm", patch_vm, NULL},
     /* Devices being written: a line each when their parser lands. */
-    {NB_HTTP_PUT, "network-interfaces/*", NULL, NOT_YET("network-interfaces")},
-    {NB_HTTP_PATCH, "network-interfaces/*", NULL, NOT_YET("network-interfaces")},
+    {NB_HTTP_PUT, "network-interfaces/*", put_net, NULL},
+    {NB_HTTP_PATCH, "network-interfaces/*", patch_net, NULL},
     {NB_HTTP_PUT, "vsock", NULL, NOT_YET("vsock")},
     {NB_HTTP_GET, "balloon", NULL, NOT_YET("balloon")},
     {NB_HTTP_PUT, "balloon", NULL, NOT_YET("balloon")},

@@ -230,6 +230,42 @@ static struct json_object *entropy(const struct nb_vm_config *c)
 	return o;
 }
 
+struct json_object *nb_config_net_iface_to_json(const struct nb_net_iface *n)
+{
+	struct json_object *o = json_object_new_object();
+	const uint8_t *m = n->guest_mac;
+	char mac[18];
+	bool ok = o;
+
+	snprintf(mac, sizeof(mac), "%02x:%02x:%02x:%02x:%02x:%02x", m[0], m[1], m[2], m[3], m[4],
+		 m[5]);
+	ok = ok && add(o, "iface_id", str_or_null(n->iface_id), true);
+	ok = ok && add(o, "host_dev_name", str_or_null(n->host_dev_name), true);
+	ok =
+	    ok && add(o, "guest_mac", n->has_mac ? json_object_new_string(mac) : NULL, !n->has_mac);
+	ok = ok && add(o, "rx_rate_limiter", nb_config_rate_limiter_to_json(&n->rx_rate_limiter),
+		       !n->rx_rate_limiter.has_bandwidth && !n->rx_rate_limiter.has_ops);
+	ok = ok && add(o, "tx_rate_limiter", nb_config_rate_limiter_to_json(&n->tx_rate_limiter),
+		       !n->tx_rate_limiter.has_bandwidth && !n->tx_rate_limiter.has_ops);
+	return done(o, ok);
+}
+
+static struct json_object *net_ifaces(const struct nb_vm_config *c)
+{
+	struct json_object *a = json_object_new_array();
+
+	for (unsigned int i = 0; a && i < c->nr_net_ifaces; i++) {
+		struct json_object *n = nb_config_net_iface_to_json(&c->net_ifaces[i]);
+
+		if (!n || json_object_array_add(a, n)) {
+			json_object_put(n);
+			json_object_put(a);
+			return NULL;
+		}
+	}
+	return a;
+}
+
 struct json_object *nb_config_to_json(const struct nb_vm_config *c)
 {
 	struct json_object *o = json_object_new_object();
@@ -243,7 +279,7 @@ struct json_object *nb_config_to_json(const struct nb_vm_config *c)
 	ok = ok && add(o, "entropy", entropy(c), !c->has_entropy);
 	ok = ok && add(o, "cpu-config", c->has_cpu_config ? nb_cpu_config_to_json(&c->cpu) : NULL,
 		       !c->has_cpu_config);
-	ok = ok && add(o, "network-interfaces", json_object_new_array(), false);
+	ok = ok && add(o, "network-interfaces", net_ifaces(c), false);
 	ok = ok && add(o, "vsock", NULL, true);
 	ok = ok && add(o, "balloon", NULL, true);
 	ok = ok && add(o, "logger", NULL, true);

@@ -19,6 +19,7 @@ struct json_object *nb_config_machine_to_json(const struct nb_machine_config *m)
 struct json_object *nb_config_boot_to_json(const struct nb_boot_source *b);
 struct json_object *nb_config_drive_to_json(const struct nb_drive *d);
 struct json_object *nb_config_rate_limiter_to_json(const struct nb_rate_limiter_config *rl);
+struct json_object *nb_config_net_iface_to_json(const struct nb_net_iface *n);
 struct json_object *nb_cpu_config_to_json(const struct nb_cpu_config *c);
 
 /*

@@ -12,6 +12,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "api/server.h"
 #include "arch/aarch64/kvm_host.h"
 #include "devices/boot_timer.h"
 #include "vmm/config.h"
@@ -19,25 +20,34 @@
 #include "vmm/regs_dump.h"
 #include "vmm/version.h"
 #include "vmm/vm.h"
+#include "vmm/vmm.h"
 
 #define DEFAULT_BOOT_ARGS "console=ttyS0 reboot=k panic=1"
 
 static void usage(FILE *out)
 {
 	fprintf(out,
-		"usage: nestbox [--config-file FILE] [--no-api] [quick flags] [options]\n"
+		"usage: nestbox [--api-sock PATH] [--config-file FILE] [--no-api] [quick flags]\n"
+		"               [options]\n"
 		"       nestbox host-check [--json] [--kvm PATH]\n"
 		"       nestbox --help | --version\n"
 		"\n"
 		"Boots a microVM (or, with --nested, a guest hypervisor at virtual EL2) and\n"
-		"exits when the guest powers off. The configuration is a Firecracker-style\n"
-		"JSON file (boot-source, machine-config, drives, serial, cpu-config), quick\n"
-		"flags, or both (the flags override the file).\n"
+		"exits when the guest powers off. The configuration comes from Firecracker's\n"
+		"REST API on a Unix socket, a Firecracker-style JSON file (boot-source,\n"
+		"machine-config, drives, serial, entropy, cpu-config), quick flags, or\n"
+		"several (the flags override the file). With a config file the VM starts at\n"
+		"once and the API serves it; with neither a file nor --kernel nestbox waits\n"
+		"for the API's InstanceStart.\n"
 		"\n"
+		"  --api-sock PATH     the API socket (default " NB_API_DEFAULT_SOCKET "); a stale\n"
+		"                      socket file is replaced, a live one is an error\n"
+		"  --http-api-max-payload-size BYTES\n"
+		"                      the largest API request body (default 51200)\n"
 		"  --config-file FILE  the VM configuration (JSON)\n"
-		"  --no-api            run from the configuration alone, without the REST\n"
-		"                      API socket (the API server is not part of nestbox yet,\n"
-		"                      so this is the only mode and the flag is optional)\n"
+		"  --no-api            no API socket: run from the configuration alone (the\n"
+		"                      quick flags without --config-file imply it unless\n"
+		"                      --api-sock is given)\n"
 		"quick flags:\n"
 		"  --kernel PATH       arm64 Image or Image.gz (boot-source.kernel_image_path)\n"
 		"  --initrd PATH       initramfs (boot-source.initrd_path)\n"
@@ -147,11 +157,20 @@ static int replace_str(char **dst, const char *s)
 
 enum {
 	OPT_CONFIG = 256, OPT_NO_API, OPT_KERNEL, OPT_INITRD, OPT_CMDLINE, OPT_VCPUS, OPT_MEM,
-	OPT_NESTED, OPT_E2H0, OPT_HIDE_NV2, OPT_CPU_CONFIG, OPT_SERIAL_OUT, OPT_DUMP_DTB, OPT_DUMP_REGS, OPT_KVM, OPT_ID, OPT_HELP, OPT_VERSION,
+	OPT_NESTED, OPT_E2H0, OPT_HIDE_NV2, OPT_CPU_CONFIG, OPT_SERIAL_OUT, OPT_DUMP_DTB, OPT_DUMP_REGS, OPT_KVM, OPT_ID, OPT_HELP, OPT_VERSION, OPT_API_SOCK, OPT_MAX_PAYLOAD,
 };
 
-/* Fills @cfg and @opts from the command line; 0, or 1 (the exit status) on error. */
-static int parse_run_args(int argc, char **argv, struct nb_vm_config *cfg, struct nb_vm_opts *opts)
+/* How the API runs: --api-sock, --no-api, --http-api-max-payload-size. */
+struct api_args {
+	const char *sock;
+	bool on;	    /* serve the API */
+	bool start;	    /* a configuration was given: start it at once */
+	size_t max_payload;
+};
+
+/* Fills @cfg, @opts and @api from the command line; 0, or 1 (the exit status) on error. */
+static int parse_run_args(int argc, char **argv, struct nb_vm_config *cfg, struct nb_vm_opts *opts,
+			  struct api_args *api)
 {
 	static const struct option lopts[] = {
 		{ "config-file", required_argument, NULL, OPT_CONFIG },
@@ -172,20 +191,28 @@ static int parse_run_args(int argc, char **argv, struct nb_vm_config *cfg, struc
 		{ "id", required_argument, NULL, OPT_ID },
 		{ "help", no_argument, NULL, OPT_HELP },
 		{ "version", no_argument, NULL, OPT_VERSION },
+		{ "api-sock", required_argument, NULL, OPT_API_SOCK },
+		{ "http-api-max-payload-size", required_argument, NULL, OPT_MAX_PAYLOAD },
 		{ 0 },
 	};
 	/* Flags apply after the file, whatever their order. */
 	const char *file = NULL, *kernel = NULL, *initrd = NULL, *cmdline = NULL;
 	const char *serial_out = NULL, *cpu_config = NULL;
 	long long vcpus = 0, mem = 0;
-	bool nested = false, e2h0 = false, hide_nv2 = false;
+	bool nested = false, e2h0 = false, hide_nv2 = false, no_api = false;
+	long long max_payload = NB_HTTP_DEFAULT_MAX_PAYLOAD;
 	char err[512];
 	int c, r = 0;
 
 	while ((c = getopt_long(argc, argv, "", lopts, NULL)) != -1) {
 		switch (c) {
 		case OPT_CONFIG: file = optarg; break;
-		case OPT_NO_API: break;
+		case OPT_NO_API: no_api = true; break;
+		case OPT_API_SOCK: api->sock = optarg; break;
+		case OPT_MAX_PAYLOAD:
+			if ((max_payload = parse_u32("--http-api-max-payload-size", optarg)) < 0)
+				return 1;
+			break;
 		case OPT_KERNEL: kernel = optarg; break;
 		case OPT_INITRD: initrd = optarg; break;
 		case OPT_CMDLINE: cmdline = optarg; break;
@@ -222,11 +249,19 @@ static int parse_run_args(int argc, char **argv, struct nb_vm_config *cfg, struc
 		fprintf(stderr, "nestbox: unexpected argument '%s' (see --help)\n", argv[optind]);
 		return 1;
 	}
-	if (!file && !kernel) {
+	/* Firecracker's API unless --no-api; the quick flags alone run without it. */
+	api->on = !no_api && (api->sock || file || !kernel);
+	api->start = file || kernel;
+	api->max_payload = (size_t)max_payload;
+	if (!api->sock)
+		api->sock = NB_API_DEFAULT_SOCKET;
+	if (!api->on && !api->start) {
 		fprintf(stderr, "nestbox: nothing to boot: give --config-file FILE or --kernel "
-				"PATH (see --help)\n");
+				"PATH, or drop --no-api (see --help)\n");
 		return 1;
 	}
+	if (!api->start)
+		return 0; /* the API fills the configuration */
 	if (file && nb_config_from_file(cfg, file, err, sizeof(err))) {
 		fprintf(stderr, "nestbox: %s\n", err);
 		return 1;
@@ -292,31 +327,40 @@ static int cmd_run(int argc, char **argv, uint64_t start_ns)
 {
 	struct nb_vm_config cfg;
 	struct nb_vm_opts opts = { .start_ns = start_ns, .console_in = STDIN_FILENO };
-	struct nb_vm vm;
+	struct api_args api = { 0 };
+	struct nb_api_server *server;
+	struct nb_vmm vmm;
 	char err[512];
 	int status;
 
 	nb_config_init(&cfg);
-	if (parse_run_args(argc, argv, &cfg, &opts)) {
+	if (parse_run_args(argc, argv, &cfg, &opts, &api)) {
 		nb_config_free(&cfg);
 		return 1;
 	}
-	if (nb_vm_create(&vm, &cfg, &opts, err, sizeof(err))) {
+	if (nb_vmm_init(&vmm, &opts, DEFAULT_BOOT_ARGS, err, sizeof(err))) {
 		fprintf(stderr, "nestbox: %s\n", err);
 		nb_config_free(&cfg);
+		nb_vmm_destroy(&vmm);
 		return 1;
 	}
-	if (nb_vm_boot_load(&vm, &cfg, &opts, err, sizeof(err))) {
+	nb_vmm_set_config(&vmm, &cfg);
+	/* The socket first: nothing heavy before a client can connect. */
+	if (api.on && (nb_api_server_new(&server, api.sock, api.max_payload, err, sizeof(err)) ||
+		       nb_vmm_serve_api(&vmm, server, err, sizeof(err)))) {
 		fprintf(stderr, "nestbox: %s\n", err);
-		nb_vm_destroy(&vm);
-		nb_config_free(&cfg);
+		nb_vmm_destroy(&vmm);
 		return 1;
 	}
-	nb_config_free(&cfg);
-	status = nb_vm_run(&vm);
-	if (opts.dump_regs && dump_regs(&vm, opts.dump_regs) && !status)
+	if (api.start && nb_vmm_start(&vmm, err, sizeof(err))) {
+		fprintf(stderr, "nestbox: %s\n", err);
+		nb_vmm_destroy(&vmm);
+		return 1;
+	}
+	status = nb_vmm_run(&vmm);
+	if (vmm.vm_live && opts.dump_regs && dump_regs(&vmm.vm, opts.dump_regs) && !status)
 		status = 1;
-	nb_vm_destroy(&vm);
+	nb_vmm_destroy(&vmm);
 	return status;
 }
 

@@ -1,8 +1,8 @@
 // SPDX-License-Identifier: Apache-2.0
 /*
  * Running a VM: one thread per vCPU in KVM_RUN (vcpu_thread.c's state
- * machine), and on this thread the event loop: signals, the stop request,
- * the console, device backends.
+ * machine); the stop request and the console on the caller's event loop
+ * (the controller, vmm/vmm.c, runs it with signals and the API channel).
  */
 #include <errno.h>
 #include <linux/kvm.h>
@@ -10,7 +10,7 @@
 #include <string.h>
 #include <sys/epoll.h>
 #include <sys/ioctl.h>
-#include <sys/signalfd.h>
+#include <signal.h>
 #include <unistd.h>
 
 #include "vmm/console.h"
@@ -143,18 +143,6 @@ static const struct nb_vcpu_ops vcpu_ops = {
     .exited = vcpu_exited,
 };
 
-static void on_signal(void *ctx, int fd, uint32_t events)
-{
-	struct nb_vm *vm = ctx;
-	struct signalfd_siginfo si;
-
-	(void)events;
-	if (read(fd, &si, sizeof(si)) != sizeof(si))
-		return;
-	fprintf(stderr, "nestbox: %s: stopping the VM\n", strsignal((int)si.ssi_signo));
-	request_stop(vm, 128 + (int)si.ssi_signo);
-}
-
 static void on_stop(void *ctx, int fd, uint32_t events)
 {
 	uint64_t v;
@@ -170,11 +158,8 @@ static int start_vcpus(struct nb_vm *vm)
 	for (uint32_t i = 0; i < vm->nr_vcpus; i++) {
 		int r = nb_vcpu_thread_start(&vm->vcpus[i].thread, &vcpu_ops, &vm->vcpus[i]);
 
-		if (r) {
-			fprintf(stderr, "nestbox: vCPU %u: thread: %s\n", i, strerror(-r));
-			request_stop(vm, 1);
+		if (r)
 			return r;
-		}
 	}
 	return 0;
 }
@@ -207,57 +192,60 @@ int nb_vm_resume(struct nb_vm *vm)
 	return 0;
 }
 
-int nb_vm_run(struct nb_vm *vm)
+void nb_vm_request_stop(struct nb_vm *vm, int status)
 {
-	struct nb_console *console = NULL;
-	sigset_t sigs, old;
-	int sfd, r;
+	request_stop(vm, status);
+}
+
+bool nb_vm_stopping(struct nb_vm *vm)
+{
+	return atomic_load(&vm->stopping);
+}
+
+int nb_vm_start(struct nb_vm *vm, char *err, size_t errlen)
+{
+	sigset_t kick;
+	int r;
 
 	/*
-	 * vCPU threads inherit this mask: the kick and the stop signals are
-	 * blocked everywhere but where they are wanted (KVM_RUN, the signalfd).
+	 * vCPU threads inherit this thread's mask: the kick signal is blocked
+	 * everywhere but in KVM_RUN (and SIGINT/SIGTERM by the caller, who
+	 * reads them from a signalfd).
 	 */
 	nb_vcpu_thread_setup_signal();
-	sigemptyset(&sigs);
-	sigaddset(&sigs, NB_VCPU_KICK_SIGNAL);
-	sigaddset(&sigs, SIGINT);
-	sigaddset(&sigs, SIGTERM);
-	pthread_sigmask(SIG_BLOCK, &sigs, &old);
-	sigdelset(&sigs, NB_VCPU_KICK_SIGNAL);
-	sfd = signalfd(-1, &sigs, SFD_CLOEXEC | SFD_NONBLOCK);
-	if (sfd < 0) {
-		perror("nestbox: signalfd");
-		pthread_sigmask(SIG_SETMASK, &old, NULL);
-		return 1;
-	}
-	r = nb_evmgr_add(&vm->em, sfd, EPOLLIN, on_signal, vm);
-	if (!r)
-		r = nb_evmgr_add(&vm->em, vm->stop_fd, EPOLLIN, on_stop, vm);
-	if (!r && !(console = nb_console_new(vm->serial, vm->console_in, &vm->ev, stderr)))
-		r = -errno;
+	sigemptyset(&kick);
+	sigaddset(&kick, NB_VCPU_KICK_SIGNAL);
+	pthread_sigmask(SIG_BLOCK, &kick, NULL);
+	r = nb_evmgr_add(vm->em, vm->stop_fd, EPOLLIN, on_stop, vm);
 	if (r) {
-		fprintf(stderr, "nestbox: event loop: %s\n", strerror(-r));
+		snprintf(err, errlen, "event loop: %s", strerror(-r));
+		return r;
+	}
+	vm->console = nb_console_new(vm->serial, vm->console_in, &vm->ev, stderr);
+	if (!vm->console) {
+		r = -errno;
+		snprintf(err, errlen, "console: %s", strerror(-r));
+		nb_evmgr_remove(vm->em, vm->stop_fd);
+		return r;
+	}
+	r = start_vcpus(vm);
+	if (r) {
+		snprintf(err, errlen, "vCPU thread: %s", strerror(-r));
 		request_stop(vm, 1);
+		nb_vm_stop(vm);
 	}
-	if (!r && start_vcpus(vm) == 0) {
-		while (!atomic_load(&vm->stopping)) {
-			r = nb_evmgr_run_once(&vm->em, -1);
-			if (r < 0) {
-				fprintf(stderr, "nestbox: event loop: epoll_wait: %s\n",
-					strerror(-r));
-				request_stop(vm, 1);
-			}
-		}
-	}
+	return r;
+}
+
+int nb_vm_stop(struct nb_vm *vm)
+{
 	stop_vcpus(vm);
-	if (console) {
+	if (vm->console) {
 		/* What the guest wrote last, if the output takes it now. */
-		nb_console_flush(console);
-		nb_console_free(console);
+		nb_console_flush(vm->console);
+		nb_console_free(vm->console);
+		vm->console = NULL;
 	}
-	nb_evmgr_remove(&vm->em, vm->stop_fd);
-	nb_evmgr_remove(&vm->em, sfd);
-	close(sfd);
-	pthread_sigmask(SIG_SETMASK, &old, NULL);
+	nb_evmgr_remove(vm->em, vm->stop_fd);
 	return atomic_load(&vm->exit_status);
 }

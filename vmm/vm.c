@@ -330,7 +330,7 @@ static int create_virtio_devices(struct nb_vm *vm, const struct nb_vm_config *cf
 {
 	int r = 0;
 
-	nb_devmgr_init(&vm->devices, vm->vm_fd, &vm->bus, &vm->mem, &vm->em);
+	nb_devmgr_init(&vm->devices, vm->vm_fd, &vm->bus, &vm->mem, vm->em);
 	vm->devices_ready = true;
 	for (unsigned int i = 0; i < cfg->nr_drives && !r; i++)
 		if (cfg->drives[i].is_root_device)
@@ -420,11 +420,9 @@ static int create(struct nb_vm *vm, const struct nb_vm_config *cfg, const struct
 		r = create_vm(vm, m, &caps, err, errlen);
 	if (r)
 		return r;
-	r = nb_evmgr_init(&vm->em);
-	if (r)
-		FAIL(r, "event loop: %s", strerror(-r));
-	vm->em_ready = true;
-	vm->ev = nb_evmgr_ops(&vm->em);
+	/* The caller's event loop (vmm/vmm.c): devices register their fds there. */
+	vm->em = opts->em;
+	vm->ev = nb_evmgr_ops(vm->em);
 	vm->stop_fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
 	if (vm->stop_fd < 0)
 		FAIL(-errno, "eventfd: %s", strerror(errno));
@@ -579,9 +577,6 @@ void nb_vm_destroy(struct nb_vm *vm)
 	if (vm->devices_ready)
 		nb_devmgr_destroy(&vm->devices);
 	vm->devices_ready = false;
-	if (vm->em_ready)
-		nb_evmgr_destroy(&vm->em);
-	vm->em_ready = false;
 	close_fd(&vm->stop_fd);
 	nb_mem_destroy(&vm->mem);
 	nb_mmio_bus_destroy(&vm->bus);

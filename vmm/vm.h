@@ -1,12 +1,15 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
- * A VM: KVM VM, guest memory, GICv3, vCPU threads, devices, and the VMM
- * thread's event loop. The builder runs in three steps, one function each:
+ * A VM: KVM VM, guest memory, GICv3, vCPU threads and devices, on the
+ * caller's event loop (the controller's, vmm/vmm.h, which runs it). The
+ * builder runs in steps, one function each:
  *
  *   nb_vm_create     the VM, its memory, vCPUs, vGIC and devices
  *   nb_vm_boot_load  kernel, initrd, FDT, boot registers (a snapshot
  *                    restore will take this step's place)
- *   nb_vm_run        vCPU threads in KVM_RUN, the event loop on this thread
+ *   nb_vm_start      the console and the vCPU threads in KVM_RUN; the
+ *                    caller runs the event loop until nb_vm_stopping()
+ *   nb_vm_stop       vCPU threads joined, the console flushed
  *
  * then nb_vm_destroy. Everything arm64-specific sits behind arch/aarch64/.
  */
@@ -21,6 +24,7 @@
 #include "devices/boot_timer.h"
 #include "devices/mmio_bus.h"
 #include "vmm/config.h"
+#include "vmm/console.h"
 #include "vmm/device_manager.h"
 #include "vmm/event_manager.h"
 #include "vmm/guest_mem.h"
@@ -44,6 +48,7 @@ struct nb_vm_opts {
 	const char *dump_regs; /* at exit, every vCPU's registers here, or NULL */
 	int console_in;	       /* fd read into the serial port, -1: none */
 	const char *id;	       /* the instance id (--id), or NULL */
+	struct nb_evmgr *em;   /* the VMM thread's event loop (required) */
 };
 
 struct nb_vm {
@@ -55,9 +60,9 @@ struct nb_vm {
 	size_t run_size;
 	bool el2;
 
-	struct nb_evmgr em;
+	struct nb_evmgr *em;	/* the caller's */
 	struct nb_event_ops ev; /* devices keep a pointer to it */
-	bool em_ready;
+	struct nb_console *console; /* between nb_vm_start and nb_vm_stop */
 	struct nb_mmio_bus bus;
 	struct nb_devmgr devices;
 	bool devices_ready;
@@ -89,14 +94,33 @@ int nb_vm_boot_load(struct nb_vm *vm, const struct nb_vm_config *cfg, const stru
 		    char *err, size_t errlen);
 
 /*
- * Runs the VM until the guest powers off (exit status 0), resets (0: the
- * VMM exits rather than reboots), fails (1), the event loop fails (1), or
- * SIGINT/SIGTERM arrive (128 + signal). Returns the process exit status.
+ * Starts the VM on its event loop: the stop request and the console join
+ * the loop, the vCPU threads enter the guest. The calling thread must have
+ * SIGINT and SIGTERM blocked (the controller reads them from a signalfd);
+ * the vCPUs' kick signal is blocked here. 0, or -errno with @err (nothing
+ * is left running then).
  */
-int nb_vm_run(struct nb_vm *vm);
+int nb_vm_start(struct nb_vm *vm, char *err, size_t errlen);
 
 /*
- * From the VMM thread while nb_vm_run runs (the REST API's PATCH /vm):
+ * Whether the VM asked to stop: the guest powered off (exit status 0),
+ * reset (0: the VMM exits rather than reboots), failed (1), or
+ * nb_vm_request_stop() was called. Check it after each round of the loop.
+ */
+bool nb_vm_stopping(struct nb_vm *vm);
+
+/* Asks the VM to stop with @status (the first request wins); any thread. */
+void nb_vm_request_stop(struct nb_vm *vm, int status);
+
+/*
+ * Stops and joins the vCPU threads, flushes the console and leaves the
+ * loop. Returns the exit status (see nb_vm_stopping()). Safe after a
+ * failed nb_vm_start().
+ */
+int nb_vm_stop(struct nb_vm *vm);
+
+/*
+ * From the VMM thread between nb_vm_start and nb_vm_stop (the REST API's PATCH /vm):
  * every vCPU parked (a pending MMIO read completed first) or running
  * again. 0, or -ETIMEDOUT when a vCPU did not answer.
  */

@@ -426,14 +426,51 @@ START_TEST(patch_drive_running)
 }
 END_TEST
 
+START_TEST(net)
+{
+	expect_ok(PUT, "/network-interfaces/eth0",
+		  "{\"iface_id\": \"eth0\", \"host_dev_name\": \"tap0\", \"guest_mac\": "
+		  "\"AA:fc:00:00:00:01\", \"rx_rate_limiter\": {\"ops\": {\"size\": 1, "
+		  "\"refill_time\": 2}}}");
+	ck_assert_uint_eq(cfg.nr_net_ifaces, 1);
+	expect_ok(PUT, "/network-interfaces/eth1",
+		  "{\"iface_id\": \"eth1\", \"host_dev_name\": \"tap1\"}");
+	expect_fault(PUT, "/network-interfaces/eth2",
+		     "{\"iface_id\": \"eth1\", \"host_dev_name\": \"tap2\"}",
+		     "network-interfaces.iface_id: \"eth1\" does not match the path's id \"eth2\"");
+	expect_fault(PUT, "/network-interfaces/eth-2", "{}",
+		     "API resource ids can only contain alphanumeric characters and underscores");
+	call(PUT, "/network-interfaces/eth2",
+	     "{\"iface_id\": \"eth2\", \"host_dev_name\": \"tap1\"}");
+	ck_assert_int_eq(resp.status, 400);
+	ck_assert_uint_eq(cfg.nr_net_ifaces, 2);
+	expect_fault(PATCH, "/network-interfaces/eth0", "{\"iface_id\": \"eth0\"}",
+		     "network-interfaces: the requested operation is not supported before "
+		     "starting the microVM");
+	call(GET, "/vm/config", NULL);
+	ck_assert(strstr(resp.body,
+			 "\"network-interfaces\":[{\"iface_id\":\"eth0\","
+			 "\"host_dev_name\":\"tap0\",\"guest_mac\":\"aa:fc:00:00:00:01\","
+			 "\"rx_rate_limiter\":{\"bandwidth\":null,\"ops\":{\"size\":1,"
+			 "\"one_time_burst\":0,\"refill_time\":2}},\"tx_rate_limiter\":null},"
+			 "{\"iface_id\":\"eth1\""));
+	ctx.state = NB_API_RUNNING;
+	expect_fault(PUT, "/network-interfaces/eth1",
+		     "{\"iface_id\": \"eth1\", \"host_dev_name\": \"tap1\"}",
+		     "network-interfaces: the requested operation is not supported after "
+		     "starting the microVM");
+	expect_fault(PATCH, "/network-interfaces/eth0", "{\"iface_id\": \"eth0\"}",
+		     "network-interfaces: changing a running interface's rate limiters is not "
+		     "supported yet");
+}
+END_TEST
+
 START_TEST(not_supported)
 {
 	static const struct {
 		enum nb_http_method m;
 		const char *path, *msg;
 	} t[] = {
-	    {PUT, "/network-interfaces/eth0", "network-interfaces: not supported yet"},
-	    {PATCH, "/network-interfaces/eth0", "network-interfaces: not supported yet"},
 	    {PUT, "/vsock", "vsock: not supported yet"},
 	    {GET, "/balloon", "balloon: not supported yet"},
 	    {PUT, "/balloon", "balloon: not supported yet"},
@@ -528,6 +565,7 @@ int main(void)
 	tcase_add_test(tc, actions_and_state);
 	tcase_add_test(tc, actions_bad);
 	tcase_add_test(tc, patch_drive_running);
+	tcase_add_test(tc, net);
 	tcase_add_test(tc, not_supported);
 	tcase_add_test(tc, vm_config_round_trip);
 	tcase_add_test(tc, vm_config_empty);

@@ -1,0 +1,236 @@
+// SPDX-License-Identifier: Apache-2.0
+/* The controller: the VMM thread's loop, the configuration, the VM, the API. */
+#include "vmm/vmm.h"
+
+#include <errno.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/epoll.h>
+#include <sys/signalfd.h>
+#include <unistd.h>
+
+#include "vmm/version.h"
+
+#define FAIL(r, ...)                                                                               \
+	do {                                                                                       \
+		snprintf(err, errlen, __VA_ARGS__);                                                \
+		return (r);                                                                        \
+	} while (0)
+
+static void on_signal(void *ctx, int fd, uint32_t events)
+{
+	struct nb_vmm *v = ctx;
+	struct signalfd_siginfo si;
+
+	(void)events;
+	if (read(fd, &si, sizeof(si)) != sizeof(si))
+		return;
+	fprintf(stderr, "nestbox: %s: stopping%s\n", strsignal((int)si.ssi_signo),
+		v->vm_live ? " the VM" : "");
+	if (v->vm_live) {
+		nb_vm_request_stop(&v->vm, 128 + (int)si.ssi_signo);
+	} else if (!v->quit) {
+		v->quit = true;
+		v->status = 128 + (int)si.ssi_signo;
+	}
+}
+
+static void on_api(void *ctx, int fd, uint32_t events);
+
+int nb_vmm_init(struct nb_vmm *v, const struct nb_vm_opts *opts, const char *default_boot_args,
+		char *err, size_t errlen)
+{
+	sigset_t sigs;
+	int r;
+
+	memset(v, 0, sizeof(*v));
+	v->sfd = -1;
+	nb_config_init(&v->cfg);
+	v->opts = *opts;
+	v->opts.em = &v->em;
+	v->default_boot_args = default_boot_args;
+	r = nb_evmgr_init(&v->em);
+	if (r)
+		FAIL(r, "event loop: %s", strerror(-r));
+	v->em_ready = true;
+	/* Every thread started from here on inherits the mask. */
+	sigemptyset(&sigs);
+	sigaddset(&sigs, SIGINT);
+	sigaddset(&sigs, SIGTERM);
+	pthread_sigmask(SIG_BLOCK, &sigs, NULL);
+	v->sfd = signalfd(-1, &sigs, SFD_CLOEXEC | SFD_NONBLOCK);
+	if (v->sfd < 0)
+		FAIL(-errno, "signalfd: %s", strerror(errno));
+	r = nb_evmgr_add(&v->em, v->sfd, EPOLLIN, on_signal, v);
+	if (r)
+		FAIL(r, "event loop: %s", strerror(-r));
+	return 0;
+}
+
+void nb_vmm_set_config(struct nb_vmm *v, struct nb_vm_config *cfg)
+{
+	nb_config_free(&v->cfg);
+	v->cfg = *cfg;
+	nb_config_init(cfg);
+}
+
+/* The router's backend. */
+
+static int backend_start(void *b, char *err, size_t errlen)
+{
+	return nb_vmm_start(b, err, errlen);
+}
+
+static int backend_pause(void *b, char *err, size_t errlen)
+{
+	struct nb_vmm *v = b;
+	int r = nb_vm_pause(&v->vm);
+
+	if (r)
+		FAIL(r, "vm: the vCPUs did not pause: %s", strerror(-r));
+	v->ctx.state = NB_API_PAUSED;
+	return 0;
+}
+
+static int backend_resume(void *b, char *err, size_t errlen)
+{
+	struct nb_vmm *v = b;
+	int r = nb_vm_resume(&v->vm);
+
+	if (r)
+		FAIL(r, "vm: the vCPUs did not resume: %s", strerror(-r));
+	v->ctx.state = NB_API_RUNNING;
+	return 0;
+}
+
+static int backend_update_drive(void *b, unsigned int index, const char *path,
+				const struct nb_rate_limiter_config *rl, char *err, size_t errlen)
+{
+	(void)b, (void)index;
+	if (path)
+		FAIL(-ENOTSUP, "drives.path_on_host: changing the backing file of a running drive "
+			       "is not supported yet");
+	if (rl)
+		FAIL(-ENOTSUP, "drives.rate_limiter: changing the rate limiter of a running drive "
+			       "is not supported yet");
+	return 0;
+}
+
+static const struct nb_api_backend_ops backend_ops = {
+    .start = backend_start,
+    .pause = backend_pause,
+    .resume = backend_resume,
+    .update_drive = backend_update_drive,
+};
+
+static void handle(void *ctx, enum nb_http_method method, const char *path, size_t path_len,
+		   const char *body, size_t body_len, struct nb_api_response *r)
+{
+	struct nb_vmm *v = ctx;
+
+	nb_api_route(&v->ctx, method, path, path_len, body, body_len, r);
+}
+
+static void on_api(void *ctx, int fd, uint32_t events)
+{
+	struct nb_vmm *v = ctx;
+
+	(void)fd, (void)events;
+	nb_api_server_serve(v->api, handle, v);
+}
+
+int nb_vmm_serve_api(struct nb_vmm *v, struct nb_api_server *s, char *err, size_t errlen)
+{
+	int r;
+
+	v->api = s;
+	v->ctx = (struct nb_api_ctx){
+	    .ops = &backend_ops,
+	    .backend = v,
+	    .cfg = &v->cfg,
+	    .state = v->vm_live ? NB_API_RUNNING : NB_API_NOT_STARTED,
+	    .id = v->opts.id,
+	    .version = NB_VERSION,
+	};
+	r = nb_evmgr_add(&v->em, nb_api_server_fd(s), EPOLLIN, on_api, v);
+	if (r)
+		FAIL(r, "API channel: %s", strerror(-r));
+	r = nb_api_server_start(s);
+	if (r) {
+		nb_evmgr_remove(&v->em, nb_api_server_fd(s));
+		FAIL(r, "API thread: %s", strerror(-r));
+	}
+	return 0;
+}
+
+int nb_vmm_start(struct nb_vmm *v, char *err, size_t errlen)
+{
+	int r;
+
+	if (v->vm_live)
+		FAIL(-EALREADY, "the microVM is already running");
+	if (v->cfg.has_boot && !v->cfg.boot.boot_args && v->default_boot_args) {
+		v->cfg.boot.boot_args = strdup(v->default_boot_args);
+		if (!v->cfg.boot.boot_args)
+			FAIL(-ENOMEM, "boot-source.boot_args: out of memory");
+	}
+	r = nb_config_validate(&v->cfg, err, errlen);
+	if (!r)
+		r = nb_vm_create(&v->vm, &v->cfg, &v->opts, err, errlen);
+	if (r)
+		return r;
+	r = nb_vm_boot_load(&v->vm, &v->cfg, &v->opts, err, errlen);
+	if (!r)
+		r = nb_vm_start(&v->vm, err, errlen);
+	if (r) {
+		nb_vm_destroy(&v->vm);
+		return r;
+	}
+	v->vm_live = true;
+	v->ctx.state = NB_API_RUNNING;
+	return 0;
+}
+
+int nb_vmm_run(struct nb_vmm *v)
+{
+	while (!v->quit && !(v->vm_live && nb_vm_stopping(&v->vm))) {
+		int r = nb_evmgr_run_once(&v->em, -1);
+
+		if (r >= 0)
+			continue;
+		fprintf(stderr, "nestbox: event loop: epoll_wait: %s\n", strerror(-r));
+		if (v->vm_live) {
+			nb_vm_request_stop(&v->vm, 1);
+		} else {
+			v->quit = true;
+			v->status = 1;
+		}
+	}
+	if (v->vm_live)
+		v->status = nb_vm_stop(&v->vm);
+	return v->status;
+}
+
+void nb_vmm_destroy(struct nb_vmm *v)
+{
+	if (v->api) {
+		nb_evmgr_remove(&v->em, nb_api_server_fd(v->api));
+		nb_api_server_free(v->api);
+		v->api = NULL;
+	}
+	if (v->vm_live)
+		nb_vm_destroy(&v->vm);
+	v->vm_live = false;
+	if (v->sfd >= 0) {
+		if (v->em_ready)
+			nb_evmgr_remove(&v->em, v->sfd);
+		close(v->sfd);
+	}
+	v->sfd = -1;
+	if (v->em_ready)
+		nb_evmgr_destroy(&v->em);
+	v->em_ready = false;
+	nb_config_free(&v->cfg);
+}
