@@ -404,6 +404,85 @@ static void patch_net(struct nb_api_ctx *c, const char *id, struct json_object *
 	       NB_NET_SECTION);
 }
 
+static void put_vsock(struct nb_api_ctx *c, const char *id, struct json_object *body,
+		      struct nb_api_response *r)
+{
+	char err[NB_API_ERR_LEN];
+	int ret;
+
+	(void)id;
+	if (!pre_boot(c, "vsock", r))
+		return;
+	ret = nb_config_parse_vsock(&c->cfg->vsock, body, err, sizeof(err));
+	if (!ret)
+		c->cfg->has_vsock = true;
+	answer(r, ret, err);
+}
+
+static bool has_balloon(struct nb_api_ctx *c, struct nb_api_response *r)
+{
+	if (c->cfg->has_balloon)
+		return true;
+	faultf(r, "balloon: no balloon device is configured");
+	return false;
+}
+
+static void get_balloon(struct nb_api_ctx *c, const char *id, struct json_object *body,
+			struct nb_api_response *r)
+{
+	(void)id, (void)body;
+	if (has_balloon(c, r))
+		ok_json(r, nb_config_balloon_to_json(&c->cfg->balloon));
+}
+
+static void put_balloon(struct nb_api_ctx *c, const char *id, struct json_object *body,
+			struct nb_api_response *r)
+{
+	char err[NB_API_ERR_LEN];
+	int ret;
+
+	(void)id;
+	if (!pre_boot(c, "balloon", r))
+		return;
+	ret = nb_config_parse_balloon(&c->cfg->balloon, body, err, sizeof(err));
+	if (!ret)
+		c->cfg->has_balloon = true;
+	answer(r, ret, err);
+}
+
+/* Firecracker's PATCH /balloon: a new target for the running balloon. */
+static void patch_balloon(struct nb_api_ctx *c, const char *id, struct json_object *body,
+			  struct nb_api_response *r)
+{
+	char err[NB_API_ERR_LEN];
+	uint32_t mib = 0;
+
+	(void)id;
+	if (!started(c, "balloon", r) || !has_balloon(c, r))
+		return;
+	if (nb_config_parse_balloon_update(&mib, body, err, sizeof(err))) {
+		faultf(r, "%s", err);
+		return;
+	}
+	faultf(r, "balloon: changing the target of a running balloon is not supported yet");
+}
+
+static void balloon_stats(struct nb_api_ctx *c, const char *id, struct json_object *body,
+			  struct nb_api_response *r)
+{
+	char err[NB_API_ERR_LEN];
+	uint32_t secs = 0;
+
+	(void)id;
+	if (!started(c, "balloon", r) || !has_balloon(c, r))
+		return;
+	if (body && nb_config_parse_balloon_stats_update(&secs, body, err, sizeof(err))) {
+		faultf(r, "%s", err);
+		return;
+	}
+	faultf(r, "balloon: statistics are not supported yet");
+}
+
 static void put_actions(struct nb_api_ctx *c, const char *id, struct json_object *body,
 			struct nb_api_response *r)
 {
@@ -502,15 +581,15 @@ static const struct route routes[] = {
     {NB_HTTP_PUT, "entropy", put_entropy, NULL},
     {NB_HTTP_PUT, "serial", put_serial, NULL},
     {NB_HTTP_PATCH, "vm", patch_vm, NULL},
-    /* Devices being written: a line each when their parser lands. */
+    /* The devices: a route is a line. */
     {NB_HTTP_PUT, "network-interfaces/*", put_net, NULL},
     {NB_HTTP_PATCH, "network-interfaces/*", patch_net, NULL},
-    {NB_HTTP_PUT, "vsock", NULL, NOT_YET("vsock")},
-    {NB_HTTP_GET, "balloon", NULL, NOT_YET("balloon")},
-    {NB_HTTP_PUT, "balloon", NULL, NOT_YET("balloon")},
-    {NB_HTTP_PATCH, "balloon", NULL, NOT_YET("balloon")},
-    {NB_HTTP_GET, "balloon/statistics", NULL, NOT_YET("balloon")},
-    {NB_HTTP_PATCH, "balloon/statistics", NULL, NOT_YET("balloon")},
+    {NB_HTTP_PUT, "vsock", put_vsock, NULL},
+    {NB_HTTP_GET, "balloon", get_balloon, NULL},
+    {NB_HTTP_PUT, "balloon", put_balloon, NULL},
+    {NB_HTTP_PATCH, "balloon", patch_balloon, NULL},
+    {NB_HTTP_GET, "balloon/statistics", balloon_stats, NULL},
+    {NB_HTTP_PATCH, "balloon/statistics", balloon_stats, NULL},
     {NB_HTTP_PATCH, "balloon/hinting/start", NULL, NOT_YET("balloon free page hinting")},
     {NB_HTTP_GET, "balloon/hinting/status", NULL, NOT_YET("balloon free page hinting")},
     {NB_HTTP_PATCH, "balloon/hinting/stop", NULL, NOT_YET("balloon free page hinting")},

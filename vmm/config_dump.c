@@ -250,6 +250,32 @@ struct json_object *nb_config_net_iface_to_json(const struct nb_net_iface *n)
 	return done(o, ok);
 }
 
+struct json_object *nb_config_vsock_to_json(const struct nb_vsock_config *v)
+{
+	struct json_object *o = json_object_new_object();
+	bool ok = o;
+
+	ok = ok && add(o, "guest_cid", new_u64(v->guest_cid), false);
+	ok = ok && add(o, "uds_path", str_or_null(v->uds_path), true);
+	ok = ok && add(o, "vsock_id", str_or_null(v->vsock_id), true);
+	return done(o, ok);
+}
+
+struct json_object *nb_config_balloon_to_json(const struct nb_balloon_config *b)
+{
+	struct json_object *o = json_object_new_object();
+	bool ok = o;
+
+	ok = ok && add(o, "amount_mib", new_u64(b->amount_mib), false);
+	ok = ok && add(o, "deflate_on_oom", json_object_new_boolean(b->deflate_on_oom), false);
+	ok = ok && add(o, "stats_polling_interval_s", new_u64(b->stats_polling_interval_s), false);
+	ok =
+	    ok && add(o, "free_page_hinting", json_object_new_boolean(b->free_page_hinting), false);
+	ok = ok &&
+	     add(o, "free_page_reporting", json_object_new_boolean(b->free_page_reporting), false);
+	return done(o, ok);
+}
+
 static struct json_object *net_ifaces(const struct nb_vm_config *c)
 {
 	struct json_object *a = json_object_new_array();
@@ -280,8 +306,10 @@ struct json_object *nb_config_to_json(const struct nb_vm_config *c)
 	ok = ok && add(o, "cpu-config", c->has_cpu_config ? nb_cpu_config_to_json(&c->cpu) : NULL,
 		       !c->has_cpu_config);
 	ok = ok && add(o, "network-interfaces", net_ifaces(c), false);
-	ok = ok && add(o, "vsock", NULL, true);
-	ok = ok && add(o, "balloon", NULL, true);
+	ok = ok && add(o, "vsock", c->has_vsock ? nb_config_vsock_to_json(&c->vsock) : NULL,
+		       !c->has_vsock);
+	ok = ok && add(o, "balloon", c->has_balloon ? nb_config_balloon_to_json(&c->balloon) : NULL,
+		       !c->has_balloon);
 	ok = ok && add(o, "logger", NULL, true);
 	ok = ok && add(o, "metrics", NULL, true);
 	ok = ok && add(o, "mmds-config", NULL, true);

@@ -20,12 +20,13 @@ struct json_object *nb_config_boot_to_json(const struct nb_boot_source *b);
 struct json_object *nb_config_drive_to_json(const struct nb_drive *d);
 struct json_object *nb_config_rate_limiter_to_json(const struct nb_rate_limiter_config *rl);
 struct json_object *nb_config_net_iface_to_json(const struct nb_net_iface *n);
+struct json_object *nb_config_vsock_to_json(const struct nb_vsock_config *v);
+struct json_object *nb_config_balloon_to_json(const struct nb_balloon_config *b);
 struct json_object *nb_cpu_config_to_json(const struct nb_cpu_config *c);
 
 /*
  * The whole configuration, every section Firecracker's GET /vm/config
- * names ("balloon", "vsock", "network-interfaces", "logger", "metrics",
- * "mmds-config" as null or [] until nestbox builds them).
+ * names ("logger", "metrics", "mmds-config" null until nestbox builds them).
  */
 struct json_object *nb_config_to_json(const struct nb_vm_config *c);
 

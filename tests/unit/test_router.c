@@ -465,18 +465,52 @@ START_TEST(net)
 }
 END_TEST
 
+START_TEST(vsock_balloon)
+{
+	expect_ok(PUT, "/vsock", "{\"guest_cid\": 3, \"uds_path\": \"/tmp/v.sock\"}");
+	ck_assert(cfg.has_vsock);
+	ck_assert_uint_eq(cfg.vsock.guest_cid, 3);
+	expect_fault(PUT, "/vsock", "{\"guest_cid\": 3}", "vsock.uds_path: is required");
+	expect_fault(GET, "/balloon", NULL, "balloon: no balloon device is configured");
+	expect_ok(PUT, "/balloon", "{\"amount_mib\": 16, \"deflate_on_oom\": true}");
+	ck_assert(cfg.has_balloon);
+	expect_fault(PUT, "/balloon", "{\"amount_mib\": 16}",
+		     "balloon.deflate_on_oom: is required");
+	call(GET, "/balloon", NULL);
+	ck_assert_int_eq(resp.status, 200);
+	ck_assert_str_eq(resp.body, "{\"amount_mib\":16,\"deflate_on_oom\":true,"
+				    "\"stats_polling_interval_s\":0,\"free_page_hinting\":false,"
+				    "\"free_page_reporting\":false}");
+	expect_fault(PATCH, "/balloon", "{\"amount_mib\": 8}",
+		     "balloon: the requested operation is not supported before starting the "
+		     "microVM");
+	expect_fault(GET, "/balloon/statistics", NULL,
+		     "balloon: the requested operation is not supported before starting the "
+		     "microVM");
+	call(GET, "/vm/config", NULL);
+	ck_assert(strstr(resp.body, "\"vsock\":{\"guest_cid\":3,\"uds_path\":\"/tmp/v.sock\","
+				    "\"vsock_id\":null},\"balloon\":{\"amount_mib\":16,"));
+	ctx.state = NB_API_RUNNING;
+	expect_fault(PUT, "/vsock", "{\"guest_cid\": 3, \"uds_path\": \"/tmp/v.sock\"}",
+		     "vsock: the requested operation is not supported after starting the microVM");
+	expect_fault(PUT, "/balloon", "{\"amount_mib\": 16, \"deflate_on_oom\": true}",
+		     "balloon: the requested operation is not supported after starting the "
+		     "microVM");
+	expect_fault(PATCH, "/balloon", "{\"amount\": 8}", "balloon.amount: unknown field");
+	expect_fault(PATCH, "/balloon", "{\"amount_mib\": 8}",
+		     "balloon: changing the target of a running balloon is not supported yet");
+	expect_fault(GET, "/balloon/statistics", NULL, "balloon: statistics are not supported yet");
+	expect_fault(PATCH, "/balloon/statistics", "{\"stats_polling_interval_s\": 1}",
+		     "balloon: statistics are not supported yet");
+}
+END_TEST
+
 START_TEST(not_supported)
 {
 	static const struct {
 		enum nb_http_method m;
 		const char *path, *msg;
 	} t[] = {
-	    {PUT, "/vsock", "vsock: not supported yet"},
-	    {GET, "/balloon", "balloon: not supported yet"},
-	    {PUT, "/balloon", "balloon: not supported yet"},
-	    {PATCH, "/balloon", "balloon: not supported yet"},
-	    {GET, "/balloon/statistics", "balloon: not supported yet"},
-	    {PATCH, "/balloon/statistics", "balloon: not supported yet"},
 	    {PATCH, "/balloon/hinting/start", "balloon free page hinting: not supported yet"},
 	    {GET, "/balloon/hinting/status", "balloon free page hinting: not supported yet"},
 	    {PATCH, "/balloon/hinting/stop", "balloon free page hinting: not supported yet"},
@@ -566,6 +600,7 @@ int main(void)
 	tcase_add_test(tc, actions_bad);
 	tcase_add_test(tc, patch_drive_running);
 	tcase_add_test(tc, net);
+	tcase_add_test(tc, vsock_balloon);
 	tcase_add_test(tc, not_supported);
 	tcase_add_test(tc, vm_config_round_trip);
 	tcase_add_test(tc, vm_config_empty);
