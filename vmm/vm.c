@@ -342,8 +342,6 @@ static int create_virtio_devices(struct nb_vm *vm, const struct nb_vm_config *cf
 		r = add_net(vm, &cfg->net_ifaces[i], i, err, errlen);
 	if (!r && cfg->has_entropy)
 		r = add_entropy(vm, &cfg->entropy, err, errlen);
-	if (!r && cfg->has_balloon)
-		r = add_balloon(vm, cfg, err, errlen);
 	if (!r && cfg->has_vsock)
 		r = add_vsock(vm, &cfg->vsock, err, errlen);
 	if (!r && cfg->has_balloon)
