@@ -17,6 +17,7 @@
 
 #include <time.h>
 
+#include "devices/fdt_desc.h"
 #include "devices/irq.h"
 #include "devices/mmio_bus.h"
 
@@ -34,5 +35,18 @@ void nb_rtc_free(struct nb_rtc *rtc);
 
 /* opaque is the struct nb_rtc. */
 extern const struct nb_mmio_ops nb_rtc_mmio_ops;
+
+/*
+ * The device tree node: an AMBA PrimeCell (Linux's AMBA bus needs its
+ * apb_pclk clock to probe it) with a level-triggered interrupt.
+ */
+static inline struct nb_dev_fdt_desc nb_rtc_fdt_desc(void)
+{
+	return (struct nb_dev_fdt_desc){
+	    .name = "rtc",
+	    NB_DEV_FDT_STRLIST("arm,pl031\0arm,primecell"),
+	    .apb_pclk = true,
+	};
+}
 
 #endif

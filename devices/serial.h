@@ -31,6 +31,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "devices/fdt_desc.h"
 #include "devices/irq.h"
 #include "devices/mmio_bus.h"
 
@@ -95,5 +96,19 @@ void nb_serial_out_stats(struct nb_serial *s, struct nb_serial_out_stats *st);
 
 /* opaque is the struct nb_serial. */
 extern const struct nb_mmio_ops nb_serial_mmio_ops;
+
+/* The input clock the guest's driver divides for a baud rate (the classic 16550's). */
+#define NB_SERIAL_CLOCK_HZ 1843200
+
+/* The device tree node: a level-triggered ns16550a, the guest's console. */
+static inline struct nb_dev_fdt_desc nb_serial_fdt_desc(void)
+{
+	return (struct nb_dev_fdt_desc){
+	    .name = "uart",
+	    NB_DEV_FDT_STRLIST("ns16550a"),
+	    .clock_frequency = NB_SERIAL_CLOCK_HZ,
+	    .stdout_path = true,
+	};
+}
 
 #endif

@@ -24,6 +24,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "devices/fdt_desc.h"
 #include "devices/irq.h"
 #include "devices/mmio_bus.h"
 #include "devices/virtq.h"
@@ -128,6 +129,20 @@ void nb_virtio_mmio_destroy(struct nb_virtio_mmio *t);
 
 /* opaque is the struct nb_virtio_mmio; register NB_VIRTIO_MMIO_SIZE bytes. */
 extern const struct nb_mmio_ops nb_virtio_mmio_ops;
+
+/*
+ * The device tree node of a transport, whatever the device behind it: an
+ * edge-triggered interrupt, and DMA coherent (the rings are plain guest RAM).
+ */
+static inline struct nb_dev_fdt_desc nb_virtio_mmio_fdt_desc(void)
+{
+	return (struct nb_dev_fdt_desc){
+	    .name = "virtio_mmio",
+	    NB_DEV_FDT_STRLIST("virtio,mmio"),
+	    .edge = true,
+	    .dma_coherent = true,
+	};
+}
 
 /*
  * A notification for @queue from outside the MMIO path (the ioeventfd on

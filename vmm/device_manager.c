@@ -112,6 +112,7 @@ static void free_slot(struct nb_virtio_slot *s)
 int nb_devmgr_add_virtio(struct nb_devmgr *dm, const char *name, const struct nb_virtio_device *dev,
 			 void (*free_dev)(void *), char *err, size_t errlen)
 {
+	struct nb_dev_fdt_desc desc;
 	struct nb_virtio_slot *s;
 	struct nb_irq irq;
 	int r;
@@ -157,13 +158,31 @@ int nb_devmgr_add_virtio(struct nb_devmgr *dm, const char *name, const struct nb
 		snprintf(err, errlen, "%s: MMIO bus: %s", name, strerror(-r));
 		goto fail;
 	}
-	dm->fdt[dm->nr] =
-	    (struct nb_fdt_virtio){.base = s->base, .size = NB_MMIO_SLOT_SIZE, .spi = s->spi};
+	desc = nb_virtio_mmio_fdt_desc();
+	dm->fdt[dm->nr] = nb_devmgr_fdt_node(&desc, s->base, NB_MMIO_SLOT_SIZE, s->spi);
 	dm->slots[dm->nr++] = s;
 	return 0;
 fail:
 	free_slot(s);
 	return r;
+}
+
+struct nb_fdt_mmio_dev nb_devmgr_fdt_node(const struct nb_dev_fdt_desc *d, uint64_t base,
+					  uint64_t size, uint32_t spi)
+{
+	return (struct nb_fdt_mmio_dev){
+	    .name = d->name,
+	    .compatible = d->compatible,
+	    .compatible_len = d->compatible_len,
+	    .base = base,
+	    .size = size,
+	    .spi = spi,
+	    .edge = d->edge,
+	    .clock_frequency = d->clock_frequency,
+	    .apb_pclk = d->apb_pclk,
+	    .dma_coherent = d->dma_coherent,
+	    .stdout_path = d->stdout_path,
+	};
 }
 
 struct nb_virtio_mmio *nb_devmgr_transport(struct nb_devmgr *dm, unsigned int i)

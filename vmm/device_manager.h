@@ -8,6 +8,9 @@
  * for the FDT. Where KVM refuses an ioeventfd or irqfd, the device still
  * works: notifications then come as MMIO exits and interrupts as
  * KVM_IRQ_LINE pulses.
+ *
+ * Each device describes its own FDT node (struct nb_dev_fdt_desc); the
+ * manager adds the base, size and SPI it assigned (nb_devmgr_fdt_node()).
  */
 #ifndef NB_VMM_DEVICE_MANAGER_H
 #define NB_VMM_DEVICE_MANAGER_H
@@ -16,6 +19,7 @@
 #include <stdint.h>
 
 #include "arch/aarch64/fdt.h"
+#include "devices/fdt_desc.h"
 #include "devices/mmio_bus.h"
 #include "devices/virtio_mmio.h"
 #include "vmm/event_manager.h"
@@ -32,8 +36,12 @@ struct nb_devmgr {
 	struct nb_evmgr *em;
 	struct nb_virtio_slot *slots[NB_MAX_VIRTIO_DEVICES];
 	unsigned int nr;
-	struct nb_fdt_virtio fdt[NB_MAX_VIRTIO_DEVICES];
+	struct nb_fdt_mmio_dev fdt[NB_MAX_VIRTIO_DEVICES]; /* the nodes of slots[0..nr) */
 };
+
+/* The FDT node of a device described by @d at @base (@size bytes) on @spi. */
+struct nb_fdt_mmio_dev nb_devmgr_fdt_node(const struct nb_dev_fdt_desc *d, uint64_t base,
+					  uint64_t size, uint32_t spi);
 
 void nb_devmgr_init(struct nb_devmgr *dm, int vm_fd, struct nb_mmio_bus *bus,
 		    const struct nb_guest_mem *mem, struct nb_evmgr *em);

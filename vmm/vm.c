@@ -484,6 +484,8 @@ static int build_fdt(struct nb_vm *vm, const struct nb_vm_config *cfg,
 		     const struct nb_boot_layout *l, const char *dump, char *err, size_t errlen)
 {
 	uint64_t mpidrs[NB_MAX_VCPUS];
+	struct nb_dev_fdt_desc serial = nb_serial_fdt_desc(), rtc = nb_rtc_fdt_desc();
+	struct nb_fdt_mmio_dev devs[2 + NB_MAX_VIRTIO_DEVICES];
 	void *fdt = nb_mem_ptr(&vm->mem, l->fdt_addr, NB_FDT_MAX_SIZE);
 	char *args = boot_args(cfg);
 	struct nb_fdt_params p = {
@@ -499,16 +501,16 @@ static int build_fdt(struct nb_vm *vm, const struct nb_vm_config *cfg,
 	    .bootargs = args,
 	    .initrd_start = l->initrd_start,
 	    .initrd_size = l->initrd_size,
-	    .serial = true,
-	    .serial_base = NB_SERIAL_BASE,
-	    .serial_spi = NB_SPI_SERIAL,
-	    .rtc = true,
-	    .rtc_base = NB_RTC_BASE,
-	    .rtc_spi = NB_SPI_RTC,
-	    .virtio = vm->devices.fdt,
-	    .nr_virtio = vm->devices.nr,
+	    .devs = devs,
 	};
 	int r = 0;
+
+	/* Each device's own node description at the place it was given: uart, rtc, virtio. */
+	devs[p.nr_devs++] =
+	    nb_devmgr_fdt_node(&serial, NB_SERIAL_BASE, NB_MMIO_SLOT_SIZE, NB_SPI_SERIAL);
+	devs[p.nr_devs++] = nb_devmgr_fdt_node(&rtc, NB_RTC_BASE, NB_MMIO_SLOT_SIZE, NB_SPI_RTC);
+	for (unsigned int i = 0; i < vm->devices.nr; i++)
+		devs[p.nr_devs++] = vm->devices.fdt[i];
 
 	if (!args)
 		FAIL(-ENOMEM, "boot-source.boot_args: out of memory");

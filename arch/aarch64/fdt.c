@@ -28,11 +28,11 @@
 #define GIC_PPI_CPU_MASK_SHIFT 8
 #define GIC_PPI_MAX_CPUS 8 /* the cpumask field is 8 bits wide */
 
-#define NB_FDT_DEV_SIZE 0x1000ULL /* reg size of the serial and RTC nodes */
-#define NB_FDT_UART_CLOCK 1843200 /* the classic 16550 input clock */
 #define NB_FDT_APB_PCLK_HZ 24000000
 #define NB_FDT_MAX_CELLS 16
-#define NB_FDT_NAME_MAX 48
+#define NB_FDT_NODE_NAME_MAX 31 /* the part before '@' (devicetree spec 2.2.1) */
+/* A node's full name or a device's path: "/" name "@" 16 hex digits. */
+#define NB_FDT_NAME_MAX 64
 
 struct fdt_writer {
 	void *fdt;
@@ -145,9 +145,26 @@ static bool region_ok(uint64_t base, uint64_t size)
 	return size && size <= UINT64_MAX - base;
 }
 
+/* The characters of a node name (devicetree spec, table 2.1). */
+static const char node_name_chars[] = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
+				      "0123456789,._+-";
+
+/* A node name of 1..31 such characters, a non-empty NUL-terminated string list. */
+static bool dev_ok(const struct nb_fdt_mmio_dev *d)
+{
+	size_t n = d->name ? strlen(d->name) : 0;
+
+	if (!n || n > NB_FDT_NODE_NAME_MAX || strspn(d->name, node_name_chars) != n)
+		return false;
+	if (!d->compatible || !d->compatible_len || d->compatible_len > INT_MAX ||
+	    d->compatible[d->compatible_len - 1])
+		return false;
+	return region_ok(d->base, d->size) && d->spi < NB_NR_SPIS;
+}
+
 static int check_params(const struct nb_fdt_params *p)
 {
-	uint32_t i, j;
+	uint32_t i, j, nr_stdout = 0;
 
 	if (!p->nr_cpus || !p->mpidrs)
 		return -EINVAL;
@@ -162,20 +179,16 @@ static int check_params(const struct nb_fdt_params *p)
 		return -EINVAL;
 	if (p->initrd_size && !region_ok(p->initrd_start, p->initrd_size))
 		return -EINVAL;
-	if (p->serial && (!region_ok(p->serial_base, NB_FDT_DEV_SIZE) ||
-			  p->serial_spi >= NB_NR_SPIS))
+	if (p->nr_devs && !p->devs)
 		return -EINVAL;
-	if (p->rtc && (!region_ok(p->rtc_base, NB_FDT_DEV_SIZE) || p->rtc_spi >= NB_NR_SPIS))
-		return -EINVAL;
-	if (p->nr_virtio && !p->virtio)
-		return -EINVAL;
-	for (i = 0; i < p->nr_virtio; i++) {
-		if (!region_ok(p->virtio[i].base, p->virtio[i].size) ||
-		    p->virtio[i].spi >= NB_NR_SPIS)
+	for (i = 0; i < p->nr_devs; i++) {
+		if (!dev_ok(&p->devs[i]))
+			return -EINVAL;
+		if (p->devs[i].stdout_path && nr_stdout++)
 			return -EINVAL;
 		for (j = 0; j < i; j++)
-			if (p->virtio[i].base == p->virtio[j].base)
-				return -EINVAL; /* two nodes with one name */
+			if (p->devs[i].base == p->devs[j].base)
+				return -EINVAL; /* one device's registers over another's */
 	}
 	return 0;
 }
@@ -210,6 +223,7 @@ static void add_chosen(struct fdt_writer *w, const struct nb_fdt_params *p,
 		       const uint8_t *rng_seed, uint64_t kaslr_seed)
 {
 	char path[NB_FDT_NAME_MAX];
+	uint32_t i;
 
 	fw_begin(w, "chosen");
 	if (p->bootargs)
@@ -218,8 +232,10 @@ static void add_chosen(struct fdt_writer *w, const struct nb_fdt_params *p,
 		fw_u64(w, "linux,initrd-start", p->initrd_start);
 		fw_u64(w, "linux,initrd-end", p->initrd_start + p->initrd_size);
 	}
-	if (p->serial) {
-		snprintf(path, sizeof(path), "/uart@%" PRIx64, p->serial_base);
+	for (i = 0; i < p->nr_devs; i++) {
+		if (!p->devs[i].stdout_path)
+			continue;
+		snprintf(path, sizeof(path), "/%s@%" PRIx64, p->devs[i].name, p->devs[i].base);
 		fw_str(w, "stdout-path", path);
 	}
 	fw_prop(w, "rng-seed", rng_seed, NB_FDT_RNG_SEED_SIZE);
@@ -309,8 +325,16 @@ static void add_timer(struct fdt_writer *w, const struct nb_fdt_params *p)
 	fw_end(w);
 }
 
-static void add_apb_pclk(struct fdt_writer *w)
+/* The APB bus clock of AMBA PrimeCells, if some device asks for it. */
+static void add_apb_pclk(struct fdt_writer *w, const struct nb_fdt_params *p)
 {
+	bool wanted = false;
+	uint32_t i;
+
+	for (i = 0; i < p->nr_devs; i++)
+		wanted |= p->devs[i].apb_pclk;
+	if (!wanted)
+		return;
 	fw_begin(w, "apb-pclk");
 	fw_str(w, "compatible", "fixed-clock");
 	fw_u32(w, "#clock-cells", 0);
@@ -322,31 +346,23 @@ static void add_apb_pclk(struct fdt_writer *w)
 
 static void add_devices(struct fdt_writer *w, const struct nb_fdt_params *p)
 {
+	const struct nb_fdt_mmio_dev *d;
 	uint32_t i;
 
-	if (p->serial) {
-		fw_begin(w, "uart@%" PRIx64, p->serial_base);
-		fw_str(w, "compatible", "ns16550a");
-		fw_reg(w, p->serial_base, NB_FDT_DEV_SIZE);
-		fw_u32(w, "clock-frequency", NB_FDT_UART_CLOCK);
-		fw_spi(w, p->serial_spi, IRQ_TYPE_LEVEL_HIGH);
-		fw_end(w);
-	}
-	if (p->rtc) {
-		fw_begin(w, "rtc@%" PRIx64, p->rtc_base);
-		fw_strlist(w, "compatible", "arm,pl031\0arm,primecell");
-		fw_reg(w, p->rtc_base, NB_FDT_DEV_SIZE);
-		fw_spi(w, p->rtc_spi, IRQ_TYPE_LEVEL_HIGH);
-		fw_u32(w, "clocks", NB_FDT_PHANDLE_APB_PCLK);
-		fw_str(w, "clock-names", "apb_pclk");
-		fw_end(w);
-	}
-	for (i = 0; i < p->nr_virtio; i++) {
-		fw_begin(w, "virtio_mmio@%" PRIx64, p->virtio[i].base);
-		fw_str(w, "compatible", "virtio,mmio");
-		fw_reg(w, p->virtio[i].base, p->virtio[i].size);
-		fw_spi(w, p->virtio[i].spi, IRQ_TYPE_EDGE_RISING);
-		fw_empty(w, "dma-coherent");
+	for (i = 0; i < p->nr_devs; i++) {
+		d = &p->devs[i];
+		fw_begin(w, "%s@%" PRIx64, d->name, d->base);
+		fw_prop(w, "compatible", d->compatible, (int)d->compatible_len);
+		fw_reg(w, d->base, d->size);
+		if (d->clock_frequency)
+			fw_u32(w, "clock-frequency", d->clock_frequency);
+		fw_spi(w, d->spi, d->edge ? IRQ_TYPE_EDGE_RISING : IRQ_TYPE_LEVEL_HIGH);
+		if (d->apb_pclk) {
+			fw_u32(w, "clocks", NB_FDT_PHANDLE_APB_PCLK);
+			fw_str(w, "clock-names", "apb_pclk");
+		}
+		if (d->dma_coherent)
+			fw_empty(w, "dma-coherent");
 		fw_end(w);
 	}
 }
@@ -383,7 +399,7 @@ int nb_fdt_build(const struct nb_fdt_params *p, void *buf, size_t bufsize)
 	add_psci(&w, p);
 	add_gic(&w, p);
 	add_timer(&w, p);
-	add_apb_pclk(&w);
+	add_apb_pclk(&w, p);
 	add_devices(&w, p);
 	fw_end(&w);
 	explicit_bzero(rng_seed, sizeof(rng_seed));

@@ -3,7 +3,8 @@
  * The guest's flattened device tree: everything a Linux arm64 kernel (or a
  * guest hypervisor at vEL2) needs to find its CPUs, RAM, GICv3, timer, PSCI
  * and the MMIO devices. The caller (the VM builder) passes every fact in a
- * struct nb_fdt_params; this module knows nothing about KVM.
+ * struct nb_fdt_params; this module knows nothing about KVM, nor about device
+ * types: each MMIO device comes as a generic struct nb_fdt_mmio_dev.
  */
 #ifndef NB_ARCH_FDT_H
 #define NB_ARCH_FDT_H
@@ -22,9 +23,29 @@
 /* Bytes of /chosen/rng-seed. */
 #define NB_FDT_RNG_SEED_SIZE 32
 
-struct nb_fdt_virtio {
+/*
+ * One MMIO device's node, written in the order given:
+ *	<name>@<base> {
+ *		compatible = <compatible>;
+ *		reg = <base size>;
+ *		clock-frequency = <clock_frequency>;	(if not 0)
+ *		interrupts = <GIC_SPI spi (edge ? EDGE_RISING : LEVEL_HIGH)>;
+ *		clocks = <&apb_pclk>; clock-names = "apb_pclk";	(if apb_pclk)
+ *		dma-coherent;				(if dma_coherent)
+ *	};
+ * The apb-pclk fixed-clock node exists only if some device asks for it.
+ */
+struct nb_fdt_mmio_dev {
+	const char *name;	/* "uart", "rtc", "virtio_mmio" */
+	const char *compatible; /* a string list, NUL-separated */
+	size_t compatible_len;	/* bytes, the final NUL included */
 	uint64_t base, size;
 	uint32_t spi;
+	bool edge;		  /* else level-high */
+	uint32_t clock_frequency; /* 0: none */
+	bool apb_pclk;
+	bool dma_coherent;
+	bool stdout_path; /* /chosen/stdout-path points here */
 };
 
 struct nb_fdt_params {
@@ -36,14 +57,8 @@ struct nb_fdt_params {
 	uint64_t gic_redist_base, gic_redist_size;	/* one redistributor region */
 	const char *bootargs;		/* may be NULL */
 	uint64_t initrd_start, initrd_size;	/* size 0: no initrd */
-	bool serial;
-	uint64_t serial_base;
-	uint32_t serial_spi;
-	bool rtc;
-	uint64_t rtc_base;
-	uint32_t rtc_spi;
-	const struct nb_fdt_virtio *virtio;
-	uint32_t nr_virtio;
+	const struct nb_fdt_mmio_dev *devs;	/* nr_devs nodes, in this order */
+	uint32_t nr_devs;
 };
 
 /*
@@ -53,8 +68,9 @@ struct nb_fdt_params {
  * /chosen gets a fresh rng-seed and kaslr-seed from getrandom(2).
  * Returns 0, -ENOSPC if @bufsize is too small, -EINVAL for bad parameters
  * (no CPUs or MPIDRs, duplicate CPU affinities, no RAM, empty GIC regions,
- * address overflow, an SPI the GIC does not implement, duplicate virtio
- * bases, virtio NULL with nr_virtio > 0), or -errno if getrandom fails.
+ * address overflow, an SPI the GIC does not implement, a device without a
+ * name or a NUL-terminated compatible list, duplicate device bases, more than
+ * one stdout_path, devs NULL with nr_devs > 0), or -errno if getrandom fails.
  */
 int nb_fdt_build(const struct nb_fdt_params *p, void *buf, size_t bufsize);
 

@@ -12,6 +12,9 @@
 
 #include "arch/aarch64/fdt.h"
 #include "arch/aarch64/layout.h"
+#include "devices/rtc_pl031.h"
+#include "devices/serial.h"
+#include "devices/virtio_mmio.h"
 #include "tests/unit/check_run.h"
 
 #define BUF_SIZE 0x10000
@@ -29,26 +32,62 @@ static const uint64_t want_reg[] = {
 	0x0ULL, 0x1ULL, 0x102ULL, 0x3200010203ULL,
 };
 
-static const struct nb_fdt_virtio virtio[] = {
-	{ NB_VIRTIO_BASE, NB_MMIO_SLOT_SIZE, NB_SPI_VIRTIO_FIRST },
-	{ NB_VIRTIO_BASE + NB_MMIO_SLOT_SIZE, NB_MMIO_SLOT_SIZE, NB_SPI_VIRTIO_FIRST + 1 },
-};
+/* The VM's devices as the VMM places them: uart, rtc, two virtio-mmio transports. */
+#define NR_DEVS 4
+#define NR_VIRTIO 2
+static struct nb_fdt_mmio_dev devs[NR_DEVS];
 
 static uint64_t buf_storage[BUF_SIZE / 8]; /* 8-byte aligned, like guest RAM */
 
+/* What the VMM does (nb_devmgr_fdt_node): a device's own description, placed. */
+static struct nb_fdt_mmio_dev place(struct nb_dev_fdt_desc d, uint64_t base, uint64_t size,
+				    uint32_t spi)
+{
+	return (struct nb_fdt_mmio_dev){
+	    .name = d.name,
+	    .compatible = d.compatible,
+	    .compatible_len = d.compatible_len,
+	    .base = base,
+	    .size = size,
+	    .spi = spi,
+	    .edge = d.edge,
+	    .clock_frequency = d.clock_frequency,
+	    .apb_pclk = d.apb_pclk,
+	    .dma_coherent = d.dma_coherent,
+	    .stdout_path = d.stdout_path,
+	};
+}
+
+static void fill_devs(void)
+{
+	int i;
+
+	devs[0] = place(nb_serial_fdt_desc(), NB_SERIAL_BASE, NB_MMIO_SLOT_SIZE, NB_SPI_SERIAL);
+	devs[1] = place(nb_rtc_fdt_desc(), NB_RTC_BASE, NB_MMIO_SLOT_SIZE, NB_SPI_RTC);
+	for (i = 0; i < NR_VIRTIO; i++)
+		devs[2 + i] =
+		    place(nb_virtio_mmio_fdt_desc(), NB_VIRTIO_BASE + i * NB_MMIO_SLOT_SIZE,
+			  NB_MMIO_SLOT_SIZE, NB_SPI_VIRTIO_FIRST + i);
+}
+
 static struct nb_fdt_params full_params(uint32_t nr_cpus, bool el2)
 {
+	fill_devs();
 	return (struct nb_fdt_params){
-		.ram_base = NB_RAM_BASE, .ram_size = RAM_SIZE,
-		.nr_cpus = nr_cpus, .mpidrs = mpidrs, .el2 = el2,
-		.gic_dist_base = NB_GIC_DIST_BASE, .gic_dist_size = NB_GIC_DIST_SIZE,
-		.gic_redist_base = NB_GIC_REDIST_BASE(nr_cpus),
-		.gic_redist_size = nr_cpus * NB_GIC_REDIST_SIZE,
-		.bootargs = BOOTARGS,
-		.initrd_start = INITRD_START, .initrd_size = INITRD_SIZE,
-		.serial = true, .serial_base = NB_SERIAL_BASE, .serial_spi = NB_SPI_SERIAL,
-		.rtc = true, .rtc_base = NB_RTC_BASE, .rtc_spi = NB_SPI_RTC,
-		.virtio = virtio, .nr_virtio = 2,
+	    .ram_base = NB_RAM_BASE,
+	    .ram_size = RAM_SIZE,
+	    .nr_cpus = nr_cpus,
+	    .mpidrs = mpidrs,
+	    .el2 = el2,
+	    .gic_dist_base = NB_GIC_DIST_BASE,
+	    .gic_dist_size = NB_GIC_DIST_SIZE,
+	    .gic_redist_base = NB_GIC_REDIST_BASE(nr_cpus),
+	    .gic_redist_size = nr_cpus * NB_GIC_REDIST_SIZE,
+	    .bootargs = BOOTARGS,
+	    .initrd_start = INITRD_START,
+	    .initrd_size = INITRD_SIZE,
+	    .devs = devs,
+	    .nr_devs = NR_DEVS,
 	};
 }
 
@@ -131,6 +170,34 @@ static void assert_irq(const void *fdt, int off, uint32_t type, uint32_t num, ui
 	ck_assert_uint_eq(cell(irq, 0), type);
 	ck_assert_uint_eq(cell(irq, 1), num);
 	ck_assert_uint_eq(cell(irq, 2), flags);
+}
+
+/* The node's properties: exactly @want (NULL-terminated), in this order. */
+static void assert_props(const void *fdt, int off, const char *const *want)
+{
+	const char *name;
+	int p, i = 0;
+
+	fdt_for_each_property_offset(p, fdt, off) {
+		ck_assert_ptr_nonnull(fdt_getprop_by_offset(fdt, p, &name, NULL));
+		ck_assert_msg(want[i], "unexpected property %s", name);
+		ck_assert_str_eq(name, want[i]);
+		i++;
+	}
+	ck_assert_msg(!want[i], "no property %s", want[i]);
+}
+
+/* The root's subnodes: exactly @want (NULL-terminated), in this order. */
+static void assert_root_nodes(const void *fdt, const char *const *want)
+{
+	int off, i = 0;
+
+	fdt_for_each_subnode(off, fdt, 0) {
+		ck_assert_msg(want[i], "unexpected node %s", fdt_get_name(fdt, off, NULL));
+		ck_assert_str_eq(fdt_get_name(fdt, off, NULL), want[i]);
+		i++;
+	}
+	ck_assert_msg(!want[i], "no node %s", want[i]);
 }
 
 static uint32_t ppi_flags(uint32_t nr_cpus)
@@ -234,10 +301,38 @@ static void check_timer(const void *fdt, uint32_t nr_cpus, bool el2)
 
 static void check_devices(const void *fdt)
 {
+	static const char *const root_nodes[] = {
+	    "chosen",
+	    "cpus",
+	    "memory@80000000",
+	    "psci",
+	    "intc@3fff0000",
+	    "timer",
+	    "apb-pclk",
+	    "uart@40002000",
+	    "rtc@40001000",
+	    "virtio_mmio@40003000",
+	    "virtio_mmio@40004000",
+	    NULL,
+	};
+	static const char *const clk_props[] = {
+	    "compatible", "#clock-cells", "clock-frequency", "clock-output-names", "phandle", NULL,
+	};
+	static const char *const uart_props[] = {
+	    "compatible", "reg", "clock-frequency", "interrupts", NULL,
+	};
+	static const char *const rtc_props[] = {
+	    "compatible", "reg", "interrupts", "clocks", "clock-names", NULL,
+	};
+	static const char *const virtio_props[] = {
+	    "compatible", "reg", "interrupts", "dma-coherent", NULL,
+	};
 	int clk = fdt_node_offset_by_compatible(fdt, -1, "fixed-clock");
 	int off, i;
 
-	ck_assert_int_ge(clk, 0);
+	assert_root_nodes(fdt, root_nodes);
+	ck_assert_int_eq(clk, node(fdt, "/apb-pclk"));
+	assert_props(fdt, clk, clk_props);
 	ck_assert_uint_eq(prop_u32(fdt, clk, "#clock-cells"), 0);
 	ck_assert_uint_eq(prop_u32(fdt, clk, "clock-frequency"), 24000000);
 	assert_str(fdt, clk, "clock-output-names", "clk24mhz");
@@ -245,12 +340,16 @@ static void check_devices(const void *fdt)
 
 	off = fdt_node_offset_by_compatible(fdt, -1, "ns16550a");
 	ck_assert_int_eq(off, node(fdt, "/uart@40002000"));
+	assert_props(fdt, off, uart_props);
+	assert_str(fdt, off, "compatible", "ns16550a");
 	assert_reg(fdt, off, NB_SERIAL_BASE, 0x1000);
 	assert_irq(fdt, off, 0, NB_SPI_SERIAL, 4);
 	ck_assert_uint_eq(prop_u32(fdt, off, "clock-frequency"), 1843200);
 
 	off = fdt_node_offset_by_compatible(fdt, -1, "arm,pl031");
 	ck_assert_int_eq(off, node(fdt, "/rtc@40001000"));
+	assert_props(fdt, off, rtc_props);
+	prop(fdt, off, "compatible", sizeof("arm,pl031\0arm,primecell"));
 	ck_assert_int_eq(fdt_node_check_compatible(fdt, off, "arm,primecell"), 0);
 	assert_reg(fdt, off, NB_RTC_BASE, 0x1000);
 	assert_irq(fdt, off, 0, NB_SPI_RTC, 4);
@@ -258,13 +357,16 @@ static void check_devices(const void *fdt)
 	assert_str(fdt, off, "clock-names", "apb_pclk");
 
 	off = -1;
-	for (i = 0; i < 2; i++) {
+	for (i = 0; i < NR_VIRTIO; i++) {
+		const struct nb_fdt_mmio_dev *v = &devs[2 + i];
 		char path[40];
 
 		off = fdt_node_offset_by_compatible(fdt, off, "virtio,mmio");
-		snprintf(path, sizeof(path), "/virtio_mmio@%llx", (unsigned long long)virtio[i].base);
+		snprintf(path, sizeof(path), "/virtio_mmio@%llx", (unsigned long long)v->base);
 		ck_assert_int_eq(off, node(fdt, path));
-		assert_reg(fdt, off, virtio[i].base, virtio[i].size);
+		assert_props(fdt, off, virtio_props);
+		assert_str(fdt, off, "compatible", "virtio,mmio");
+		assert_reg(fdt, off, v->base, v->size);
 		assert_irq(fdt, off, 0, NB_SPI_VIRTIO_FIRST + i, 1);
 		prop(fdt, off, "dma-coherent", 0);
 	}
@@ -311,13 +413,18 @@ END_TEST
 
 START_TEST(test_minimal_tree)
 {
+	static const struct nb_fdt_mmio_dev bad = {
+	    .spi = UINT32_MAX,
+	    .base = UINT64_MAX,
+	    .apb_pclk = true,
+	    .stdout_path = true,
+	};
 	struct nb_fdt_params p = min_params();
 	const void *fdt;
 	int off;
 
-	/* Disabled devices' fields are ignored, however bad. */
-	p.serial_spi = p.rtc_spi = UINT32_MAX;
-	p.serial_base = p.rtc_base = UINT64_MAX;
+	/* Devices beyond nr_devs are ignored, however bad. */
+	p.devs = &bad;
 	p.initrd_start = UINT64_MAX;
 	fdt = build(&p);
 	assert_packed(fdt);
@@ -334,6 +441,76 @@ START_TEST(test_minimal_tree)
 	ck_assert_int_eq(fdt_node_offset_by_compatible(fdt, -1, "arm,pl031"), -FDT_ERR_NOTFOUND);
 	ck_assert_int_eq(fdt_node_offset_by_compatible(fdt, -1, "virtio,mmio"),
 			 -FDT_ERR_NOTFOUND);
+	ck_assert_int_eq(fdt_node_offset_by_compatible(fdt, -1, "fixed-clock"), -FDT_ERR_NOTFOUND);
+}
+END_TEST
+
+/*
+ * The builder knows no device types: any description becomes its node, the
+ * clock only when a device asks for it, stdout-path wherever it says.
+ */
+START_TEST(test_generic_devices)
+{
+	static const char *const plain_props[] = {"compatible", "reg", "interrupts", NULL};
+	static const char *const clocked_props[] = {
+	    "compatible", "reg",	 "clock-frequency", "interrupts",
+	    "clocks",	  "clock-names", "dma-coherent",    NULL,
+	};
+	const struct nb_fdt_mmio_dev two[] = {
+	    {.name = "gpio",
+	     .compatible = "vendor,gpio\0generic-gpio",
+	     .compatible_len = sizeof("vendor,gpio\0generic-gpio"),
+	     .base = 0x1000000000ULL,
+	     .size = 0x20,
+	     .spi = 7},
+	    {.name = "serial",
+	     .compatible = "vendor,uart",
+	     .compatible_len = 12,
+	     .base = 0x50000000,
+	     .size = 0x100,
+	     .spi = 9,
+	     .edge = true,
+	     .clock_frequency = 3000000,
+	     .apb_pclk = true,
+	     .dma_coherent = true,
+	     .stdout_path = true},
+	};
+	struct nb_fdt_params p = min_params();
+	const void *fdt;
+	int off, chosen;
+
+	/* Virtio transports only: no clock, no stdout-path. */
+	fill_devs();
+	p.devs = &devs[2];
+	p.nr_devs = NR_VIRTIO;
+	fdt = build(&p);
+	ck_assert_int_eq(fdt_node_offset_by_compatible(fdt, -1, "fixed-clock"), -FDT_ERR_NOTFOUND);
+	ck_assert_int_eq(fdt_path_offset(fdt, "/apb-pclk"), -FDT_ERR_NOTFOUND);
+	ck_assert_ptr_null(fdt_getprop(fdt, node(fdt, "/chosen"), "stdout-path", NULL));
+	node(fdt, "/virtio_mmio@40003000");
+	node(fdt, "/virtio_mmio@40004000");
+
+	p.devs = two;
+	p.nr_devs = 2;
+	fdt = build(&p);
+	off = node(fdt, "/gpio@1000000000");
+	assert_props(fdt, off, plain_props);
+	ck_assert_int_eq(fdt_node_check_compatible(fdt, off, "generic-gpio"), 0);
+	assert_reg(fdt, off, 0x1000000000ULL, 0x20);
+	assert_irq(fdt, off, 0, 7, 4);
+	off = node(fdt, "/serial@50000000");
+	assert_props(fdt, off, clocked_props);
+	assert_str(fdt, off, "compatible", "vendor,uart");
+	assert_reg(fdt, off, 0x50000000, 0x100);
+	assert_irq(fdt, off, 0, 9, 1);
+	ck_assert_uint_eq(prop_u32(fdt, off, "clock-frequency"), 3000000);
+	ck_assert_int_eq(fdt_node_offset_by_phandle(fdt, prop_u32(fdt, off, "clocks")),
+			 node(fdt, "/apb-pclk"));
+	chosen = node(fdt, "/chosen");
+	assert_str(fdt, chosen, "stdout-path", "/serial@50000000");
+	/* The nodes come in the order given, after the clock. */
+	ck_assert_int_lt(node(fdt, "/apb-pclk"), node(fdt, "/gpio@1000000000"));
+	ck_assert_int_lt(node(fdt, "/gpio@1000000000"), off);
 }
 END_TEST
 
@@ -396,7 +573,9 @@ END_TEST
 START_TEST(test_bad_params)
 {
 	const uint64_t dup[] = { 0x80000100ULL, 0x40000100ULL }; /* same affinity */
-	struct nb_fdt_virtio bad_virtio[2];
+	static const char name31[] = "abcdefghijklmnopqrstuvwxyz01234";
+	static const char name32[] = "abcdefghijklmnopqrstuvwxyz012345";
+	struct nb_fdt_mmio_dev bad[NR_DEVS];
 	struct nb_fdt_params good = full_params(4, true), p;
 	void *buf = buf_storage;
 
@@ -418,27 +597,49 @@ START_TEST(test_bad_params)
 	EXPECT_EINVAL(p.gic_redist_size = 0);
 	EXPECT_EINVAL(p.gic_redist_base = UINT64_MAX);
 	EXPECT_EINVAL(p.initrd_start = UINT64_MAX - INITRD_SIZE + 1);
-	EXPECT_EINVAL(p.serial_spi = NB_NR_SPIS);
-	EXPECT_EINVAL(p.serial_base = UINT64_MAX - 0xfff);
-	EXPECT_EINVAL(p.rtc_spi = NB_NR_SPIS);
-	EXPECT_EINVAL(p.rtc_base = UINT64_MAX - 0xfff);
-	EXPECT_EINVAL(p.virtio = NULL);
-	memcpy(bad_virtio, virtio, sizeof(virtio));
-	bad_virtio[1].size = 0;
-	EXPECT_EINVAL(p.virtio = bad_virtio);
-	memcpy(bad_virtio, virtio, sizeof(virtio));
-	bad_virtio[1].spi = NB_NR_SPIS;
-	EXPECT_EINVAL(p.virtio = bad_virtio);
-	memcpy(bad_virtio, virtio, sizeof(virtio));
-	bad_virtio[1].base = bad_virtio[0].base;
-	EXPECT_EINVAL(p.virtio = bad_virtio);
+	EXPECT_EINVAL(p.devs = NULL);
+
+	/* devs[0] is the uart, devs[1] the rtc, devs[2..3] virtio-mmio. */
+#define EXPECT_BAD_DEV(change)                                                                     \
+	do {                                                                                       \
+		memcpy(bad, devs, sizeof(bad));                                                    \
+		change;                                                                            \
+		EXPECT_EINVAL(p.devs = bad);                                                       \
+	} while (0)
+
+	EXPECT_BAD_DEV(bad[0].spi = NB_NR_SPIS);
+	EXPECT_BAD_DEV(bad[0].base = UINT64_MAX - 0xfff);
+	EXPECT_BAD_DEV(bad[1].spi = NB_NR_SPIS);
+	EXPECT_BAD_DEV(bad[1].base = UINT64_MAX - 0xfff);
+	EXPECT_BAD_DEV(bad[3].size = 0);
+	EXPECT_BAD_DEV(bad[3].spi = NB_NR_SPIS);
+	EXPECT_BAD_DEV(bad[3].base = bad[2].base);
+	EXPECT_BAD_DEV(bad[2].base = bad[1].base); /* different names, same registers */
+	EXPECT_BAD_DEV(bad[3].stdout_path = true); /* two consoles */
+	EXPECT_BAD_DEV(bad[1].name = NULL);
+	EXPECT_BAD_DEV(bad[1].name = "");
+	EXPECT_BAD_DEV(bad[1].name = "rtc/x");
+	EXPECT_BAD_DEV(bad[1].name = "rtc@1");
+	EXPECT_BAD_DEV(bad[1].name = name32);
+	EXPECT_BAD_DEV(bad[1].compatible = NULL);
+	EXPECT_BAD_DEV(bad[1].compatible_len = 0);
+	EXPECT_BAD_DEV(bad[1].compatible_len--); /* not NUL-terminated */
+	EXPECT_BAD_DEV(bad[1].compatible_len = (size_t)INT_MAX + 1);
+#undef EXPECT_BAD_DEV
 #undef EXPECT_EINVAL
 
 	/* The boundaries themselves are fine. */
 	p = good;
-	p.serial_spi = p.rtc_spi = NB_NR_SPIS - 1;
-	p.nr_virtio = 0;
-	p.virtio = NULL;
+	memcpy(bad, devs, sizeof(bad));
+	bad[0].spi = bad[1].spi = NB_NR_SPIS - 1;
+	bad[1].name = name31;
+	bad[1].compatible_len = sizeof("arm,pl031"); /* the list's first string alone */
+	p.devs = bad;
+	ck_assert_int_eq(nb_fdt_build(&p, buf, BUF_SIZE), 0);
+	prop(buf, node(buf, "/abcdefghijklmnopqrstuvwxyz01234@40001000"), "compatible",
+	     sizeof("arm,pl031"));
+	p.nr_devs = 0;
+	p.devs = NULL;
 	ck_assert_int_eq(nb_fdt_build(&p, buf, BUF_SIZE), 0);
 	/* Invalid params win over a too-small buffer. */
 	p.ram_size = 0;
@@ -519,6 +720,7 @@ int main(void)
 
 	tcase_add_loop_test(tc, test_full_tree, 0, 4);
 	tcase_add_test(tc, test_minimal_tree);
+	tcase_add_test(tc, test_generic_devices);
 	tcase_add_test(tc, test_ppi_cpumask_caps_at_8);
 	tcase_add_test(tc, test_seeds_are_fresh);
 	tcase_add_test(tc, test_too_small_buffer);
