@@ -78,11 +78,27 @@ static int create_vm(struct nb_vm *vm, const struct nb_machine_config *m,
 	return 0;
 }
 
-static int create_memory(struct nb_vm *vm, const struct nb_machine_config *m, char *err,
-			 size_t errlen)
+/* Guest RAM: a memfd, or with @file (a snapshot's memory) that file, privately. */
+static int create_memory(struct nb_vm *vm, const struct nb_machine_config *m, const char *file,
+			 char *err, size_t errlen)
 {
-	bool huge = m->huge_pages == NB_HUGE_PAGES_2M;
-	int r = nb_mem_add_ram(&vm->mem, NB_RAM_BASE, vm->ram_size, huge);
+	bool huge = m->huge_pages == NB_HUGE_PAGES_2M && !file;
+	int r;
+
+	if (file) {
+		int fd = open(file, O_RDONLY | O_CLOEXEC);
+
+		if (fd < 0)
+			FAIL(-errno, "mem_backend.backend_path %s: %s", file, strerror(errno));
+		r = nb_mem_add_file(&vm->mem, NB_RAM_BASE, vm->ram_size, fd);
+		close(fd);
+		if (r == -EINVAL)
+			FAIL(r, "mem_backend.backend_path %s: shorter than the guest's %llu MiB",
+			     file, (unsigned long long)(vm->ram_size / MIB));
+		vm->mem_from_file = !r;
+	} else {
+		r = nb_mem_add_ram(&vm->mem, NB_RAM_BASE, vm->ram_size, huge);
+	}
 
 	if (r == -ENOMEM && huge)
 		FAIL(r,
@@ -426,7 +442,7 @@ static int create(struct nb_vm *vm, const struct nb_vm_config *cfg, const struct
 	vm->stop_fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
 	if (vm->stop_fd < 0)
 		FAIL(-errno, "eventfd: %s", strerror(errno));
-	r = create_memory(vm, m, err, errlen);
+	r = create_memory(vm, m, opts->mem_file, err, errlen);
 	if (!r)
 		r = create_vcpus(vm, m, &features, err, errlen);
 	if (!r)

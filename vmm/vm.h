@@ -48,6 +48,7 @@ struct nb_vm_opts {
 	const char *dump_regs; /* at exit, every vCPU's registers here, or NULL */
 	int console_in;	       /* fd read into the serial port, -1: none */
 	const char *id;	       /* the instance id (--id), or NULL */
+	const char *mem_file;   /* guest RAM from this file (a snapshot's), or NULL */
 	struct nb_evmgr *em;   /* the VMM thread's event loop (required) */
 };
 
@@ -59,6 +60,7 @@ struct nb_vm {
 	struct nb_vcpu *vcpus;
 	size_t run_size;
 	bool el2;
+	bool mem_from_file; /* RAM is a privately mapped file, not a memfd */
 
 	struct nb_evmgr *em;	/* the caller's */
 	struct nb_event_ops ev; /* devices keep a pointer to it */
