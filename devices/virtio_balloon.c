@@ -2,7 +2,6 @@
 #include "devices/virtio_balloon.h"
 
 #include <errno.h>
-#include <fcntl.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -52,7 +51,12 @@ static void count(uint64_t *counter, uint64_t n)
 	__atomic_fetch_add(counter, n, __ATOMIC_RELAXED);
 }
 
-/* Gives @len bytes of guest RAM at @gpa back to the host: 0 or -errno. */
+/*
+ * Gives @len bytes of guest RAM at @gpa back to the host: 0 or -errno.
+ * MADV_REMOVE punches the range out of a shared memfd (or hugetlbfs) mapping;
+ * a private mapping (a restored snapshot's memory file) refuses it (EACCES), and
+ * MADV_DONTNEED then drops the guest's copies (the file is never written).
+ */
 static int release(const struct nb_guest_mem *m, uint64_t gpa, uint64_t len)
 {
 	for (unsigned int i = 0; i < m->nr; i++) {
@@ -61,10 +65,10 @@ static int release(const struct nb_guest_mem *m, uint64_t gpa, uint64_t len)
 
 		if (gpa < r->gpa || off >= r->size || len > r->size - off)
 			continue;
-		if (r->fd >= 0 && !fallocate(r->fd, FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE,
-					     (off_t)off, (off_t)len))
-			return 0;
 		if (!madvise(r->host + off, len, MADV_REMOVE))
+			return 0;
+		if ((errno == EACCES || errno == EINVAL) &&
+		    !madvise(r->host + off, len, MADV_DONTNEED))
 			return 0;
 		return -errno;
 	}

@@ -14,8 +14,9 @@
  * actual (what the guest holds, written by the driver).
  *
  * Inflate: each 4 KiB PFN the guest gives back is released on the host
- * (fallocate(PUNCH_HOLE) on the region's memfd, else MADV_REMOVE), so the
- * host's resident memory drops; neighbouring PFNs are released together.
+ * (MADV_REMOVE: a hole punched in the region's memfd; on a private mapping
+ * of a snapshot's memory file, MADV_DONTNEED, leaving the file alone), so
+ * the host's resident memory drops; neighbouring PFNs are released together.
  * Deflate: nothing to do (the pages fault back in, zeroed). Reporting: each
  * free range the guest reports is released the same way. PFNs outside guest
  * RAM and repeated PFNs are skipped and counted; chains that are not a

@@ -9,10 +9,12 @@
 #include <check.h>
 #include <errno.h>
 #include <poll.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/epoll.h>
 #include <sys/stat.h>
 #include <sys/timerfd.h>
+#include <unistd.h>
 
 #include "devices/virtio_balloon.h"
 #include "tests/unit/check_run.h"
@@ -340,6 +342,39 @@ START_TEST(test_inflate_releases)
 }
 END_TEST
 
+/* A restored snapshot's memory: a file mapped privately. Inflate drops the
+ * guest's copies (the pages read the file again) and never writes the file. */
+START_TEST(test_inflate_private_file)
+{
+	char path[] = "/tmp/nb-balloon-XXXXXX";
+	uint8_t page[4096];
+	uint32_t pfns[2] = {PFN(DATA_GPA), PFN(DATA_GPA + 0x1000)};
+	int fd = mkstemp(path);
+
+	ck_assert_int_ge(fd, 0);
+	unlink(path);
+	memset(page, 0x5a, sizeof(page));
+	for (uint64_t off = 0; off < RAM_SIZE; off += sizeof(page))
+		ck_assert_int_eq(pwrite(fd, page, sizeof(page), (off_t)off), (ssize_t)sizeof(page));
+	nb_mem_destroy(&mem);
+	nb_mem_init(&mem);
+	ck_assert_int_eq(nb_mem_add_file(&mem, RAM_GPA, RAM_SIZE, fd), 0);
+	make(1, 0, false, false);
+	ck_assert_int_eq(activate(0, 2), 0);
+	fill(DATA_GPA, 0x2000, 0x11);
+	add_data(0, pfns, sizeof(pfns));
+	notify(0);
+	ck_assert_uint_eq(counters().released_bytes, 0x2000);
+	ck_assert_uint_eq(counters().release_errors, 0);
+	ck_assert(all(DATA_GPA, 0x2000, 0x5a));
+	ck_assert_int_eq(pread(fd, page, sizeof(page), (off_t)(DATA_GPA - RAM_GPA)),
+			 (ssize_t)sizeof(page));
+	ck_assert_uint_eq(page[0], 0x5a);
+	ck_assert_uint_eq(page[4095], 0x5a);
+	close(fd);
+}
+END_TEST
+
 START_TEST(test_bad_requests)
 {
 	uint32_t pfns[] = {
@@ -592,6 +627,7 @@ int main(void)
 	tcase_add_test(tc, test_device_shape);
 	tcase_add_test(tc, test_new_errors);
 	tcase_add_test(tc, test_inflate_releases);
+	tcase_add_test(tc, test_inflate_private_file);
 	tcase_add_test(tc, test_bad_requests);
 	tcase_add_test(tc, test_config_and_target);
 	tcase_add_test(tc, test_stats);
