@@ -86,3 +86,41 @@ JSON
 	wait $pid || echo "BENCH-ERROR nestbox exited $?: $(cat /tmp/e)"
 done
 tunctl -d tap0 >/dev/null
+# The balloon (/guest-balloon.sh, as in scenario 46-balloon): a 256 MiB
+# guest deflates its 64 MiB balloon, dirties and frees its free memory, then
+# inflates the balloon again. Per run a BENCH|balloon line: run, balloon
+# MiB, the guest RAM nestbox holds (its memfd mapping's Rss, kB) before and
+# after the inflation, the kB given back, and the ms from loading the
+# driver to the guest seeing the balloon full (the guest's clock; MemTotal
+# polled every 0.2 s).
+guest_rss_kb() {
+	awk -v g=$(($2 * 1024)) '
+		/^[0-9a-f]+-[0-9a-f]+ / { inguest = 0 }
+		/^Size:/ { inguest = ($2 == g) }
+		/^Rss:/ { if (inguest) rss += $2 }
+		END { print rss + 0 }' "/proc/$1/smaps"
+}
+for i in $(seq "${runs:-1}"); do
+	cat >/tmp/balloon.json <<JSON
+{ "boot-source": { "kernel_image_path": "/guest/Image", "initrd_path": "/guest/initrd.cpio",
+    "boot_args": "console=ttyS0 quiet cma=0 panic=-1 nb.run=/guest-balloon.sh" },
+  "machine-config": { "vcpu_count": 1, "mem_size_mib": 256 },
+  "balloon": { "amount_mib": 64, "deflate_on_oom": false } }
+JSON
+	rm -f /tmp/o /tmp/e
+	nestbox --config-file /tmp/balloon.json </dev/null >/tmp/o 2>/tmp/e &
+	pid=$!
+	if ! wait_for /tmp/o NESTBOX-BALLOON-TOUCHED $pid >/dev/null; then
+		echo "BENCH-ERROR balloon: the guest did not get there: $(cat /tmp/e)"
+		continue
+	fi
+	r0=$(guest_rss_kb $pid 256)
+	if wait_for /tmp/o NESTBOX-BALLOON-INFLATED $pid >/dev/null; then
+		r1=$(guest_rss_kb $pid 256)
+		ms=$(sed -n 's/.*NESTBOX-BALLOON-INFLATED .*ms=\([0-9]*\).*/\1/p' /tmp/o | tr -d '\r')
+		echo "BENCH|balloon|$i|64|$r0|$r1|$((r0 - r1))|$ms"
+	else
+		echo "BENCH-ERROR balloon: the balloon did not inflate: $(tail -3 /tmp/o)"
+	fi
+	wait $pid || echo "BENCH-ERROR nestbox exited $?: $(cat /tmp/e)"
+done
