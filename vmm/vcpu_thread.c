@@ -105,7 +105,7 @@ done:
 	return NULL;
 }
 
-int nb_vcpu_thread_start(struct nb_vcpu_thread *t, const struct nb_vcpu_ops *ops, void *ctx)
+static int start(struct nb_vcpu_thread *t, const struct nb_vcpu_ops *ops, void *ctx, bool paused)
 {
 	pthread_condattr_t ca;
 	int r;
@@ -113,7 +113,7 @@ int nb_vcpu_thread_start(struct nb_vcpu_thread *t, const struct nb_vcpu_ops *ops
 	memset(t, 0, sizeof(*t));
 	t->ops = ops;
 	t->ctx = ctx;
-	t->state = NB_VCPU_RUNNING;
+	t->state = paused ? NB_VCPU_PAUSED : NB_VCPU_RUNNING;
 	pthread_condattr_init(&ca);
 	pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
 	r = pthread_cond_init(&t->cond, &ca);
@@ -133,6 +133,16 @@ int nb_vcpu_thread_start(struct nb_vcpu_thread *t, const struct nb_vcpu_ops *ops
 	}
 	t->started = true;
 	return 0;
+}
+
+int nb_vcpu_thread_start(struct nb_vcpu_thread *t, const struct nb_vcpu_ops *ops, void *ctx)
+{
+	return start(t, ops, ctx, false);
+}
+
+int nb_vcpu_thread_start_paused(struct nb_vcpu_thread *t, const struct nb_vcpu_ops *ops, void *ctx)
+{
+	return start(t, ops, ctx, true);
 }
 
 static void kick(struct nb_vcpu_thread *t)

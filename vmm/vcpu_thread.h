@@ -69,6 +69,8 @@ int nb_vcpu_thread_setup_signal(void);
 
 /* Starts the thread in Running state. 0 or -errno (nothing left behind). */
 int nb_vcpu_thread_start(struct nb_vcpu_thread *t, const struct nb_vcpu_ops *ops, void *ctx);
+/* The same, but Paused until resumed: it never enters the guest before. */
+int nb_vcpu_thread_start_paused(struct nb_vcpu_thread *t, const struct nb_vcpu_ops *ops, void *ctx);
 
 /*
  * Pause, resume or stop @n vCPUs: each gets the command and a kick, then

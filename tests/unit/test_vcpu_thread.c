@@ -203,6 +203,25 @@ START_TEST(pause_timeout)
 }
 END_TEST
 
+/* Started paused (a snapshot loaded without resume_vm): no entry until resumed. */
+START_TEST(start_paused)
+{
+	struct fake f = {.exits_left = -1};
+	struct nb_vcpu_thread t;
+
+	setup();
+	ck_assert_int_eq(nb_vcpu_thread_start_paused(&t, &ops, &f), 0);
+	usleep(20000);
+	ck_assert_int_eq(nb_vcpu_thread_state(&t), NB_VCPU_PAUSED);
+	ck_assert_uint_eq(__atomic_load_n(&t.entries, __ATOMIC_SEQ_CST), 0);
+	ck_assert_int_eq(nb_vcpus_resume(&t, 1, 5000), 0);
+	for (int i = 0; i < 500 && !__atomic_load_n(&t.entries, __ATOMIC_SEQ_CST); i++)
+		usleep(1000);
+	ck_assert_uint_gt(__atomic_load_n(&t.entries, __ATOMIC_SEQ_CST), 0);
+	nb_vcpus_exit(&t, 1);
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("vcpu_thread");
@@ -215,6 +234,7 @@ int main(void)
 	tcase_add_test(tc, run_failure);
 	tcase_add_test(tc, thread_init_failure);
 	tcase_add_test(tc, pause_timeout);
+	tcase_add_test(tc, start_paused);
 	suite_add_tcase(s, tc);
 	return nb_check_run(s);
 }
