@@ -156,7 +156,9 @@ static void on_stop(void *ctx, int fd, uint32_t events)
 static int start_vcpus(struct nb_vm *vm)
 {
 	for (uint32_t i = 0; i < vm->nr_vcpus; i++) {
-		int r = nb_vcpu_thread_start(&vm->vcpus[i].thread, &vcpu_ops, &vm->vcpus[i]);
+		struct nb_vcpu *v = &vm->vcpus[i];
+		int r = vm->start_paused ? nb_vcpu_thread_start_paused(&v->thread, &vcpu_ops, v)
+					 : nb_vcpu_thread_start(&v->thread, &vcpu_ops, v);
 
 		if (r)
 			return r;

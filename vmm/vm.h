@@ -61,6 +61,7 @@ struct nb_vm {
 	size_t run_size;
 	bool el2;
 	bool mem_from_file; /* RAM is a privately mapped file, not a memfd */
+	bool start_paused;  /* nb_vm_start leaves the vCPUs paused (a snapshot load) */
 
 	struct nb_evmgr *em;	/* the caller's */
 	struct nb_event_ops ev; /* devices keep a pointer to it */
