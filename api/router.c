@@ -563,6 +563,58 @@ static void patch_vm(struct nb_api_ctx *c, const char *id, struct json_object *b
 	answer(r, ret, err);
 }
 
+/* Whether anything was configured for a boot (a snapshot load must come first). */
+static bool configured(const struct nb_vm_config *cfg)
+{
+	return cfg->has_boot || cfg->has_machine || cfg->nr_drives || cfg->has_entropy ||
+	       cfg->has_cpu_config || cfg->nr_net_ifaces || cfg->has_vsock || cfg->has_balloon;
+}
+
+static void put_snapshot_create(struct nb_api_ctx *c, const char *id, struct json_object *body,
+				struct nb_api_response *r)
+{
+	struct nb_snapshot_create_req req;
+	char err[NB_API_ERR_LEN] = "";
+
+	(void)id;
+	if (nb_snapshot_create_req_parse(body, &req, err, sizeof(err))) {
+		nb_api_fault(r, 400, err);
+	} else if (req.diff) {
+		faultf(r, "snapshot/create.snapshot_type: Diff snapshots are not supported yet");
+	} else if (!c->ops->snapshot_create) {
+		faultf(r, "snapshot/create: snapshots are not supported here");
+	} else if (c->state != NB_API_PAUSED) {
+		faultf(r, "snapshot/create: the microVM must be paused first (PATCH /vm "
+			  "{\"state\": \"Paused\"})");
+	} else {
+		answer(r, c->ops->snapshot_create(c->backend, &req, err, sizeof(err)), err);
+	}
+}
+
+static void put_snapshot_load(struct nb_api_ctx *c, const char *id, struct json_object *body,
+			      struct nb_api_response *r)
+{
+	struct nb_snapshot_load_req req;
+	char err[NB_API_ERR_LEN] = "";
+
+	(void)id;
+	if (nb_snapshot_load_req_parse(body, &req, err, sizeof(err))) {
+		nb_api_fault(r, 400, err);
+	} else if (req.uffd) {
+		faultf(r, "snapshot/load.mem_backend.backend_type: Uffd is not supported yet");
+	} else if (!c->ops->snapshot_load) {
+		faultf(r, "snapshot/load: snapshots are not supported here");
+	} else if (c->state != NB_API_NOT_STARTED) {
+		faultf(r, "snapshot/load: the microVM is already started: load a snapshot into a "
+			  "fresh nestbox");
+	} else if (configured(c->cfg)) {
+		faultf(r, "snapshot/load: loading a snapshot is not allowed after configuring "
+			  "boot-specific resources");
+	} else {
+		answer(r, c->ops->snapshot_load(c->backend, &req, err, sizeof(err)), err);
+	}
+}
+
 #define NOT_YET(what) what ": not supported yet"
 
 /* The routes, in Firecracker's swagger order. */
@@ -581,6 +633,8 @@ static const struct route routes[] = {
     {NB_HTTP_PUT, "entropy", put_entropy, NULL},
     {NB_HTTP_PUT, "serial", put_serial, NULL},
     {NB_HTTP_PATCH, "vm", patch_vm, NULL},
+    {NB_HTTP_PUT, "snapshot/create", put_snapshot_create, NULL},
+    {NB_HTTP_PUT, "snapshot/load", put_snapshot_load, NULL},
     /* The devices: a route is a line. */
     {NB_HTTP_PUT, "network-interfaces/*", put_net, NULL},
     {NB_HTTP_PATCH, "network-interfaces/*", patch_net, NULL},
@@ -600,8 +654,6 @@ static const struct route routes[] = {
     {NB_HTTP_PUT, "mmds", NULL, NOT_YET("mmds")},
     {NB_HTTP_PATCH, "mmds", NULL, NOT_YET("mmds")},
     {NB_HTTP_PUT, "mmds/config", NULL, NOT_YET("mmds")},
-    {NB_HTTP_PUT, "snapshot/create", NULL, "snapshots are not supported yet"},
-    {NB_HTTP_PUT, "snapshot/load", NULL, "snapshots are not supported yet"},
     {NB_HTTP_PUT, "pmem/*", NULL, NOT_YET("pmem")},
     {NB_HTTP_GET, "hotplug/memory", NULL, NOT_YET("memory hotplug")},
     {NB_HTTP_PUT, "hotplug/memory", NULL, NOT_YET("memory hotplug")},

@@ -25,6 +25,7 @@
 #include <stddef.h>
 
 #include "api/http.h"
+#include "api/snapshot_req.h"
 #include "vmm/config.h"
 
 #define NB_API_ERR_LEN 512
@@ -49,6 +50,15 @@ struct nb_api_backend_ops {
 	 */
 	int (*update_drive)(void *backend, unsigned int index, const char *path,
 			    const struct nb_rate_limiter_config *rl, char *err, size_t errlen);
+	/*
+	 * PUT /snapshot/create on a paused microVM, PUT /snapshot/load on a
+	 * fresh one (the backend sets the state: Running if resume_vm, else
+	 * Paused). NULL: not supported. 0 or -errno with @err.
+	 */
+	int (*snapshot_create)(void *backend, const struct nb_snapshot_create_req *req, char *err,
+			       size_t errlen);
+	int (*snapshot_load)(void *backend, const struct nb_snapshot_load_req *req, char *err,
+			     size_t errlen);
 };
 
 struct nb_api_ctx {

@@ -11,6 +11,7 @@
 #include <sys/signalfd.h>
 #include <unistd.h>
 
+#include "vmm/snapshot.h"
 #include "vmm/version.h"
 
 #define FAIL(r, ...)                                                                               \
@@ -118,11 +119,83 @@ static int backend_update_drive(void *b, unsigned int index, const char *path,
 	return 0;
 }
 
+static int backend_snapshot_create(void *b, const struct nb_snapshot_create_req *req, char *err,
+				   size_t errlen)
+{
+	struct nb_vmm *v = b;
+
+	return nb_snapshot_create(&v->vm, &v->cfg, req->snapshot_path, req->mem_file_path, err,
+				  errlen);
+}
+
+/* network_overrides: a saved interface gets another tap. */
+static int apply_overrides(struct nb_vm_config *cfg, const struct nb_snapshot_load_req *req,
+			   char *err, size_t errlen)
+{
+	for (unsigned int i = 0; i < req->nr_overrides; i++) {
+		const struct nb_snapshot_override *o = &req->overrides[i];
+		struct nb_net_iface *n = NULL;
+		char *name;
+
+		for (unsigned int k = 0; k < cfg->nr_net_ifaces && !n; k++)
+			if (!strcmp(cfg->net_ifaces[k].iface_id, o->iface_id))
+				n = &cfg->net_ifaces[k];
+		if (!n)
+			FAIL(-EINVAL,
+			     "snapshot/load.network_overrides[%u].iface_id: the snapshot has no "
+			     "interface \"%.64s\"",
+			     i, o->iface_id);
+		name = strdup(o->host_dev_name);
+		if (!name)
+			FAIL(-ENOMEM, "out of memory");
+		free(n->host_dev_name);
+		n->host_dev_name = name;
+	}
+	return 0;
+}
+
+static int backend_snapshot_load(void *b, const struct nb_snapshot_load_req *req, char *err,
+				 size_t errlen)
+{
+	struct nb_vmm *v = b;
+	struct nb_vm_config cfg;
+	int r;
+
+	if (v->vm_live)
+		FAIL(-EALREADY, "snapshot/load: the microVM is already running");
+	nb_config_init(&cfg);
+	r = nb_snapshot_read_config(req->snapshot_path, &cfg, err, errlen);
+	if (!r)
+		r = apply_overrides(&cfg, req, err, errlen);
+	if (!r)
+		r = nb_config_validate(&cfg, err, errlen);
+	if (!r)
+		r = nb_snapshot_restore(&v->vm, &cfg, &v->opts, req->snapshot_path, req->mem_path,
+					err, errlen);
+	if (r) {
+		nb_config_free(&cfg);
+		return r;
+	}
+	v->vm.start_paused = !req->resume_vm;
+	r = nb_vm_start(&v->vm, err, errlen);
+	if (r) {
+		nb_vm_destroy(&v->vm);
+		nb_config_free(&cfg);
+		return r;
+	}
+	nb_vmm_set_config(v, &cfg);
+	v->vm_live = true;
+	v->ctx.state = req->resume_vm ? NB_API_RUNNING : NB_API_PAUSED;
+	return 0;
+}
+
 static const struct nb_api_backend_ops backend_ops = {
     .start = backend_start,
     .pause = backend_pause,
     .resume = backend_resume,
     .update_drive = backend_update_drive,
+    .snapshot_create = backend_snapshot_create,
+    .snapshot_load = backend_snapshot_load,
 };
 
 static void handle(void *ctx, enum nb_http_method method, const char *path, size_t path_len,

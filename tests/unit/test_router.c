@@ -15,7 +15,8 @@
 #include "vmm/config_dump.h"
 
 struct fake {
-	int starts, pauses, resumes, updates;
+	int starts, pauses, resumes, updates, creates, loads;
+	bool load_resume;
 	int fail; /* the next call fails with this errno */
 	unsigned int upd_index;
 	char upd_path[64];
@@ -78,8 +79,30 @@ static int fake_update(void *b, unsigned int index, const char *path,
 	return fake_result(f, "update", err, errlen);
 }
 
-static const struct nb_api_backend_ops fake_ops = {fake_start, fake_pause, fake_resume,
-						   fake_update};
+static int fake_create(void *b, const struct nb_snapshot_create_req *req, char *err,
+		       size_t errlen)
+{
+	struct fake *f = b;
+
+	(void)req;
+	f->creates++;
+	return fake_result(f, "create", err, errlen);
+}
+
+static int fake_load(void *b, const struct nb_snapshot_load_req *req, char *err, size_t errlen)
+{
+	struct fake *f = b;
+	int r = fake_result(f, "load", err, errlen);
+
+	f->loads++;
+	f->load_resume = req->resume_vm;
+	if (!r)
+		f->ctx->state = req->resume_vm ? NB_API_RUNNING : NB_API_PAUSED;
+	return r;
+}
+
+static const struct nb_api_backend_ops fake_ops = {fake_start, fake_pause,  fake_resume,
+						   fake_update, fake_create, fake_load};
 
 static struct nb_vm_config cfg;
 static struct fake fake;
@@ -520,8 +543,6 @@ START_TEST(not_supported)
 	    {PUT, "/mmds", "mmds: not supported yet"},
 	    {PATCH, "/mmds", "mmds: not supported yet"},
 	    {PUT, "/mmds/config", "mmds: not supported yet"},
-	    {PUT, "/snapshot/create", "snapshots are not supported yet"},
-	    {PUT, "/snapshot/load", "snapshots are not supported yet"},
 	    {PUT, "/pmem/pm0", "pmem: not supported yet"},
 	    {GET, "/hotplug/memory", "memory hotplug: not supported yet"},
 	    {PUT, "/hotplug/memory", "memory hotplug: not supported yet"},
@@ -584,6 +605,52 @@ START_TEST(vm_config_empty)
 }
 END_TEST
 
+#define SNAP "{\"snapshot_path\": \"/s\", \"mem_file_path\": \"/m\"}"
+#define LOAD_BODY "{\"snapshot_path\": \"/s\", \"mem_backend\": {\"backend_type\": \"File\", " \
+		  "\"backend_path\": \"/m\"}, \"resume_vm\": false}"
+
+/* Create needs a paused microVM; load a fresh, unconfigured one. */
+START_TEST(snapshot_state_rules)
+{
+	expect_fault(PUT, "/snapshot/create", SNAP,
+		     "snapshot/create: the microVM must be paused first (PATCH /vm {\"state\": "
+		     "\"Paused\"})");
+	expect_fault(PUT, "/snapshot/create",
+		     "{\"snapshot_path\": \"/s\", \"mem_file_path\": \"/m\", \"snapshot_type\": "
+		     "\"Diff\"}",
+		     "snapshot/create.snapshot_type: Diff snapshots are not supported yet");
+	expect_fault(PUT, "/snapshot/load", "{\"snapshot_path\": \"/s\"}",
+		     "snapshot/load: give one of mem_backend and mem_file_path");
+	expect_fault(PUT, "/snapshot/load",
+		     "{\"snapshot_path\": \"/s\", \"mem_backend\": {\"backend_type\": \"Uffd\", "
+		     "\"backend_path\": \"/u\"}}",
+		     "snapshot/load.mem_backend.backend_type: Uffd is not supported yet");
+	/* A load into a fresh VMM, paused; then a snapshot of it; then no second load. */
+	expect_ok(PUT, "/snapshot/load", LOAD_BODY);
+	ck_assert_int_eq(fake.loads, 1);
+	ck_assert(!fake.load_resume);
+	ck_assert_int_eq(ctx.state, NB_API_PAUSED);
+	expect_ok(PUT, "/snapshot/create", SNAP);
+	ck_assert_int_eq(fake.creates, 1);
+	expect_fault(PUT, "/snapshot/load", LOAD_BODY,
+		     "snapshot/load: the microVM is already started: load a snapshot into a fresh "
+		     "nestbox");
+	/* The backend's failure is the answer. */
+	fake.fail = EIO;
+	expect_fault(PUT, "/snapshot/create", SNAP, "create failed: Input/output error");
+}
+END_TEST
+
+START_TEST(snapshot_load_after_configuring)
+{
+	expect_ok(PUT, "/boot-source", BOOT);
+	expect_fault(PUT, "/snapshot/load", LOAD_BODY,
+		     "snapshot/load: loading a snapshot is not allowed after configuring "
+		     "boot-specific resources");
+	ck_assert_int_eq(fake.loads, 0);
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("router");
@@ -602,6 +669,8 @@ int main(void)
 	tcase_add_test(tc, net);
 	tcase_add_test(tc, vsock_balloon);
 	tcase_add_test(tc, not_supported);
+	tcase_add_test(tc, snapshot_state_rules);
+	tcase_add_test(tc, snapshot_load_after_configuring);
 	tcase_add_test(tc, vm_config_round_trip);
 	tcase_add_test(tc, vm_config_empty);
 	suite_add_tcase(s, tc);

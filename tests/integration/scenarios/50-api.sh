@@ -26,7 +26,7 @@ expect '200 {"id":"api-test","state":"Not started","vmm_version":' GET /
 expect '"app_name":"Nestbox"}' GET /
 expect '200 {"firecracker_version":' GET /version
 # Configure.
-BOOT='{"kernel_image_path": "/guest/Image", "initrd_path": "/guest/initrd.cpio", "boot_args": "console=ttyS0 quiet panic=-1 nb.run=/guest-api.sh"}'
+BOOT='{"kernel_image_path": "/guest/Image", "initrd_path": "/guest/initrd.cpio", "boot_args": "console=ttyS0 quiet panic=-1 nb.run=/guest-tick.sh"}'
 api PUT /boot-source "$BOOT"
 api PUT /machine-config '{"vcpu_count": 1, "mem_size_mib": 256}'
 api PATCH /machine-config '{"track_dirty_pages": false}'
@@ -39,7 +39,7 @@ expect '400 {"fault_message":"drives.drive_id: \"x\" does not match the path' PU
 expect '400 {"fault_message":"request body: JSON syntax error' PUT /boot-source '{"kernel_image_path": '
 expect '400 {"fault_message":"Invalid request method and/or path: GET /nothing"}' GET /nothing
 expect '400 {"fault_message":"vm: the requested operation is not supported before starting' PATCH /vm '{"state": "Paused"}'
-expect '400 {"fault_message":"snapshots are not supported yet"}' PUT /snapshot/create '{}'
+expect '400 {"fault_message":"snapshot/create: the microVM must be paused first' PUT /snapshot/create '{"snapshot_path": "/tmp/x", "mem_file_path": "/tmp/y"}'
 raw=$(nb-curl --raw $S 'BREW /pot HTTP/1.1\r\n\r\n')
 echo "$raw"
 case "$raw" in "HTTP/1.1 400 Bad Request"*'"fault_message":"unsupported HTTP method BREW'*) ;; *) exit 1 ;; esac
