@@ -18,6 +18,7 @@
 #include "vmm/config.h"
 #include "vmm/host_check.h"
 #include "vmm/regs_dump.h"
+#include "vmm/seccomp.h"
 #include "vmm/version.h"
 #include "vmm/vm.h"
 #include "vmm/vmm.h"
@@ -68,6 +69,13 @@ static void usage(FILE *out)
 		"  --kvm PATH          the KVM device (default " NB_KVM_DEFAULT_PATH ")\n"
 		"  --id ID             this microVM's id (1-64 letters, digits, '-'; the\n"
 		"                      jailer passes it)\n"
+		"  --no-seccomp        no seccomp filters (they are on by default: each\n"
+		"                      thread may make only the syscalls its list names)\n"
+		"  --seccomp-filter FILE\n"
+		"                      the filters from FILE (JSON, the format of\n"
+		"                      resources/seccomp/aarch64.json) instead of the built-in\n"
+		"  --seccomp-log       filters that log what they lack instead of killing\n"
+		"                      nestbox (for deriving the lists; see the kernel log)\n"
 		"commands:\n"
 		"  host-check          what this host's KVM offers nestbox (see --help there)\n");
 }
@@ -160,6 +168,59 @@ enum {
 	OPT_NESTED, OPT_E2H0, OPT_HIDE_NV2, OPT_CPU_CONFIG, OPT_SERIAL_OUT, OPT_DUMP_DTB, OPT_DUMP_REGS, OPT_KVM, OPT_ID, OPT_HELP, OPT_VERSION, OPT_API_SOCK, OPT_MAX_PAYLOAD,
 };
 
+/* --no-seccomp, --seccomp-filter FILE, --seccomp-log. */
+enum { OPT_NO_SECCOMP = 512, OPT_SECCOMP_FILTER, OPT_SECCOMP_LOG };
+static struct {
+	const char *file;
+	bool no, log;
+} seccomp_args;
+static struct nb_seccomp *seccomp; /* the filters, NULL when off */
+
+/* The filters the flags ask for (and the build's default) into @seccomp; 0 or 1 after a line. */
+static int load_seccomp(void)
+{
+	enum nb_seccomp_mode mode = NB_SECCOMP_ON;
+	bool on = true;
+	char err[512];
+	int r;
+
+#if defined(NB_SECCOMP_DEFAULT_off)
+	on = false;
+#elif defined(NB_SECCOMP_DEFAULT_log)
+	mode = NB_SECCOMP_LOG;
+#endif
+	if (seccomp_args.no && (seccomp_args.file || seccomp_args.log)) {
+		fprintf(stderr, "nestbox: --no-seccomp excludes --seccomp-filter and --seccomp-log\n");
+		return 1;
+	}
+	if (seccomp_args.file || seccomp_args.log)
+		on = true;
+	if (seccomp_args.file)
+		mode = NB_SECCOMP_ON; /* the file's own default actions */
+	if (seccomp_args.log)
+		mode = NB_SECCOMP_LOG;
+	if (seccomp_args.no || !on)
+		return 0;
+	if (seccomp_args.file)
+		r = nb_seccomp_from_file(&seccomp, seccomp_args.file, mode, err, sizeof(err));
+	else
+		r = nb_seccomp_builtin(&seccomp, mode);
+	if (r == -ENOMEM)
+		snprintf(err, sizeof(err), "seccomp: out of memory");
+	if (r) {
+		fprintf(stderr, "nestbox: %s\n", err);
+		return 1;
+	}
+	return 0;
+}
+
+/* The API thread's first call: named nb_api, filtered; a failure ends nestbox. */
+static void api_thread_start(void *arg)
+{
+	if (nb_seccomp_thread_start(arg, NB_SECCOMP_API, 0))
+		_exit(1);
+}
+
 /* How the API runs: --api-sock, --no-api, --http-api-max-payload-size. */
 struct api_args {
 	const char *sock;
@@ -191,6 +252,9 @@ static int parse_run_args(int argc, char **argv, struct nb_vm_config *cfg, struc
 		{ "id", required_argument, NULL, OPT_ID },
 		{ "help", no_argument, NULL, OPT_HELP },
 		{ "version", no_argument, NULL, OPT_VERSION },
+		{ "no-seccomp", no_argument, NULL, OPT_NO_SECCOMP },
+		{ "seccomp-filter", required_argument, NULL, OPT_SECCOMP_FILTER },
+		{ "seccomp-log", no_argument, NULL, OPT_SECCOMP_LOG },
 		{ "api-sock", required_argument, NULL, OPT_API_SOCK },
 		{ "http-api-max-payload-size", required_argument, NULL, OPT_MAX_PAYLOAD },
 		{ 0 },
@@ -240,6 +304,9 @@ static int parse_run_args(int argc, char **argv, struct nb_vm_config *cfg, struc
 			}
 			opts->id = optarg;
 			break;
+		case OPT_NO_SECCOMP: seccomp_args.no = true; break;
+		case OPT_SECCOMP_FILTER: seccomp_args.file = optarg; break;
+		case OPT_SECCOMP_LOG: seccomp_args.log = true; break;
 		case OPT_HELP: usage(stdout); exit(0);
 		case OPT_VERSION: printf("nestbox %s\n", NB_VERSION); exit(0);
 		default: usage(stderr); return 1;
@@ -331,13 +398,14 @@ static int cmd_run(int argc, char **argv, uint64_t start_ns)
 	struct nb_api_server *server;
 	struct nb_vmm vmm;
 	char err[512];
-	int status;
+	int status, r;
 
 	nb_config_init(&cfg);
-	if (parse_run_args(argc, argv, &cfg, &opts, &api)) {
+	if (parse_run_args(argc, argv, &cfg, &opts, &api) || load_seccomp()) {
 		nb_config_free(&cfg);
 		return 1;
 	}
+	opts.seccomp = seccomp;
 	if (nb_vmm_init(&vmm, &opts, DEFAULT_BOOT_ARGS, err, sizeof(err))) {
 		fprintf(stderr, "nestbox: %s\n", err);
 		nb_config_free(&cfg);
@@ -346,8 +414,12 @@ static int cmd_run(int argc, char **argv, uint64_t start_ns)
 	}
 	nb_vmm_set_config(&vmm, &cfg);
 	/* The socket first: nothing heavy before a client can connect. */
-	if (api.on && (nb_api_server_new(&server, api.sock, api.max_payload, err, sizeof(err)) ||
-		       nb_vmm_serve_api(&vmm, server, err, sizeof(err)))) {
+	r = api.on ? nb_api_server_new(&server, api.sock, api.max_payload, err, sizeof(err)) : 0;
+	if (api.on && !r) {
+		nb_api_server_on_thread_start(server, api_thread_start, seccomp);
+		r = nb_vmm_serve_api(&vmm, server, err, sizeof(err));
+	}
+	if (r) {
 		fprintf(stderr, "nestbox: %s\n", err);
 		nb_vmm_destroy(&vmm);
 		return 1;
@@ -405,10 +477,13 @@ static int check_leaks(int status)
 int main(int argc, char **argv)
 {
 	uint64_t start_ns = nb_monotonic_ns();
+	int status;
 
 	/* The serial port writes to stdout, which may be a closed pipe. */
 	signal(SIGPIPE, SIG_IGN);
 	if (argc >= 2 && strcmp(argv[1], "host-check") == 0)
 		return cmd_host_check(argc - 1, argv + 1);
-	return check_leaks(cmd_run(argc, argv, start_ns));
+	status = cmd_run(argc, argv, start_ns);
+	nb_seccomp_free(seccomp);
+	return check_leaks(status);
 }

@@ -136,11 +136,20 @@ static void vcpu_exited(void *ctx)
 	request_stop(v->vm, 1);
 }
 
+/* Named nb_vcpuN, filtered before the first KVM_RUN. */
+static bool vcpu_thread_init(void *ctx)
+{
+	struct nb_vcpu *v = ctx;
+
+	return nb_seccomp_thread_start(v->vm->seccomp, NB_SECCOMP_VCPU, v->id) == 0;
+}
+
 static const struct nb_vcpu_ops vcpu_ops = {
     .run = vcpu_run,
     .handle_exit = handle_exit,
     .set_immediate_exit = vcpu_set_immediate_exit,
     .exited = vcpu_exited,
+    .thread_init = vcpu_thread_init,
 };
 
 static void on_stop(void *ctx, int fd, uint32_t events)
@@ -214,6 +223,10 @@ int nb_vm_start(struct nb_vm *vm, char *err, size_t errlen)
 	 * everywhere but in KVM_RUN (and SIGINT/SIGTERM by the caller, who
 	 * reads them from a signalfd).
 	 */
+	/* Both programs built before any thread needs one (and before a filter holds). */
+	if (vm->seccomp && ((r = nb_seccomp_compile(vm->seccomp, NB_SECCOMP_VCPU, err, errlen)) ||
+			    (r = nb_seccomp_compile(vm->seccomp, NB_SECCOMP_VMM, err, errlen))))
+		return r;
 	nb_vcpu_thread_setup_signal();
 	sigemptyset(&kick);
 	sigaddset(&kick, NB_VCPU_KICK_SIGNAL);
@@ -231,8 +244,15 @@ int nb_vm_start(struct nb_vm *vm, char *err, size_t errlen)
 		return r;
 	}
 	r = start_vcpus(vm);
-	if (r) {
+	if (r)
 		snprintf(err, errlen, "vCPU thread: %s", strerror(-r));
+	/*
+	 * The VMM thread's filter last: threads inherit their creator's
+	 * filters, and this thread handles guest I/O only once this returns.
+	 */
+	if (!r)
+		r = nb_seccomp_apply(vm->seccomp, NB_SECCOMP_VMM, err, errlen);
+	if (r) {
 		request_stop(vm, 1);
 		nb_vm_stop(vm);
 	}

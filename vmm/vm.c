@@ -463,6 +463,7 @@ int nb_vm_create(struct nb_vm *vm, const struct nb_vm_config *cfg, const struct 
 	vm->kvm_fd = vm->vm_fd = vm->gic_fd = vm->stop_fd = vm->serial_out_fd = -1;
 	vm->console_in = -1;
 	vm->el2 = cfg->machine.nested;
+	vm->seccomp = opts->seccomp;
 	vm->ram_size = (uint64_t)cfg->machine.mem_size_mib * MIB;
 	nb_mem_init(&vm->mem);
 	nb_mmio_bus_init(&vm->bus);

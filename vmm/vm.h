@@ -28,6 +28,7 @@
 #include "vmm/device_manager.h"
 #include "vmm/event_manager.h"
 #include "vmm/guest_mem.h"
+#include "vmm/seccomp.h"
 #include "vmm/vcpu_thread.h"
 
 struct nb_vm;
@@ -50,6 +51,7 @@ struct nb_vm_opts {
 	const char *id;	       /* the instance id (--id), or NULL */
 	const char *mem_file;   /* guest RAM from this file (a snapshot's), or NULL */
 	struct nb_evmgr *em;   /* the VMM thread's event loop (required) */
+	struct nb_seccomp *seccomp; /* filters installed by nb_vm_start, or NULL */
 };
 
 struct nb_vm {
@@ -78,6 +80,7 @@ struct nb_vm {
 	int stop_fd; /* eventfd: a vCPU asks the VMM thread to stop */
 	atomic_bool stopping;
 	atomic_int exit_status;
+	struct nb_seccomp *seccomp; /* opts->seccomp */
 };
 
 /*
