@@ -12,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/epoll.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
 #include <sys/timerfd.h>
 #include <unistd.h>
@@ -255,6 +256,30 @@ static bool all(uint64_t gpa, uint64_t len, uint8_t v)
 	return true;
 }
 
+/*
+ * Whether madvise() really drops pages here: qemu-user (the cross build's
+ * tests) takes MADV_REMOVE as a hint and ignores it. Where it does not,
+ * the tests check the counters only; real kernels get the memory checks.
+ */
+static bool madvise_works(void)
+{
+	static int works = -1;
+	struct nb_guest_mem m;
+
+	if (works < 0) {
+		nb_mem_init(&m);
+		ck_assert_int_eq(nb_mem_add_ram(&m, 0, 4096, false), 0);
+		m.regions[0].host[0] = 1;
+		ck_assert_int_eq(madvise(m.regions[0].host, 4096, MADV_REMOVE), 0);
+		works = m.regions[0].host[0] == 0;
+		nb_mem_destroy(&m);
+	}
+	return works;
+}
+
+/* all() where the host really released the memory. */
+#define released_all(gpa, len, v) (!madvise_works() || all(gpa, len, v))
+
 static uint32_t config32(uint32_t off)
 {
 	uint8_t v[4];
@@ -328,8 +353,8 @@ START_TEST(test_inflate_releases)
 	ck_assert_uint_eq(counters().released_bytes, 64 * 4096);
 	ck_assert_uint_eq(counters().release_errors, 0);
 	/* The memfd holds 64 pages fewer (the used ring may take one). */
-	ck_assert_uint_le(allocated() + 63 * 4096, before);
-	ck_assert(all(DATA_GPA, 64 * 4096, 0));
+	ck_assert(!madvise_works() || allocated() + 63 * 4096 <= before);
+	ck_assert(released_all(DATA_GPA, 64 * 4096, 0));
 
 	/* Deflate gives nothing back and touches nothing. */
 	fill(DATA_GPA, 4096, 0xcd);
@@ -366,7 +391,7 @@ START_TEST(test_inflate_private_file)
 	notify(0);
 	ck_assert_uint_eq(counters().released_bytes, 0x2000);
 	ck_assert_uint_eq(counters().release_errors, 0);
-	ck_assert(all(DATA_GPA, 0x2000, 0x5a));
+	ck_assert(released_all(DATA_GPA, 0x2000, 0x5a));
 	ck_assert_int_eq(pread(fd, page, sizeof(page), (off_t)(DATA_GPA - RAM_GPA)),
 			 (ssize_t)sizeof(page));
 	ck_assert_uint_eq(page[0], 0x5a);
@@ -400,7 +425,7 @@ START_TEST(test_bad_requests)
 	ck_assert_uint_eq(counters().duplicate_pfns, 1);
 	ck_assert_uint_eq(counters().inflated_pages, 1);
 	ck_assert_uint_eq(counters().bad_requests, 3);
-	ck_assert(all(DATA_GPA, 4096, 0));
+	ck_assert(released_all(DATA_GPA, 4096, 0));
 	/* A chain the queue refuses (a buffer outside guest RAM). */
 	addr = RAM_GPA + RAM_SIZE;
 	len = 4;
@@ -599,9 +624,9 @@ START_TEST(test_reporting)
 	ck_assert_uint_eq(counters().reported_bytes, 0x21000);
 	ck_assert_uint_eq(counters().released_bytes, 0x21000);
 	ck_assert_uint_eq(counters().bad_ranges, 1);
-	ck_assert(all(DATA_GPA, 0x20000, 0));
+	ck_assert(released_all(DATA_GPA, 0x20000, 0));
 	ck_assert(all(DATA_GPA + 0x20000, 0x20000, 0x77));
-	ck_assert(all(DATA_GPA + 0x40000, 0x1000, 0));
+	ck_assert(released_all(DATA_GPA + 0x40000, 0x1000, 0));
 	ck_assert(all(DATA_GPA + 0x80000, 0x2000, 0x77));
 	reset();
 
@@ -613,7 +638,7 @@ START_TEST(test_reporting)
 	fill(DATA_GPA, 0x1000, 0x77);
 	add_chain(3, 1, addr, len + 1, true);
 	notify(3);
-	ck_assert(all(DATA_GPA, 0x1000, 0));
+	ck_assert(released_all(DATA_GPA, 0x1000, 0));
 	ck_assert_uint_eq(counters().reported_bytes, 0x22000);
 }
 END_TEST
