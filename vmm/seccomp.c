@@ -60,6 +60,19 @@ const char *nb_seccomp_kind_name(enum nb_seccomp_kind k)
 		return -EINVAL;                                                                    \
 	} while (0)
 
+/* @in as one short printable line for an error message (a name from the file). */
+static const char *printable(const char *in, char *buf, size_t n)
+{
+	size_t i;
+
+	for (i = 0; in[i] && i + 1 < n; i++)
+		buf[i] = in[i] >= 0x20 && in[i] < 0x7f ? in[i] : '?';
+	buf[i] = '\0';
+	if (in[i] && n > 4)
+		strcpy(buf + n - 4, "...");
+	return buf;
+}
+
 /* A number, or a string in C notation ("0x4", "17"), as an unsigned 64-bit value. */
 static int get_u64(struct json_object *o, uint64_t *v)
 {
@@ -104,6 +117,8 @@ static int parse_cmp(struct json_object *o, const char *where, struct scmp_arg_c
 
 	if (!json_object_is_type(o, json_type_object))
 		FAIL("%s: not an object", where);
+	char pk[44];
+
 	json_object_object_foreach(o, key, member)
 	{
 		if (!strcmp(key, "index"))
@@ -118,7 +133,7 @@ static int parse_cmp(struct json_object *o, const char *where, struct scmp_arg_c
 			mask = member;
 		else if (strcmp(key, "comment"))
 			FAIL("%s: unknown key '%s' (index, type, op, val, mask, comment)", where,
-			     key);
+			     printable(key, pk, sizeof(pk)));
 	}
 	if (!index || !json_object_is_type(index, json_type_int) || get_u64(index, &idx) || idx > 5)
 		FAIL("%s: \"index\" must be an argument number from 0 to 5", where);
@@ -175,6 +190,8 @@ static int parse_rule(struct json_object *o, const char *where, struct rule *r, 
 
 	if (!json_object_is_type(o, json_type_object))
 		FAIL("%s: not an object", where);
+	char pk[44];
+
 	json_object_object_foreach(o, key, member)
 	{
 		if (!strcmp(key, "syscall"))
@@ -182,15 +199,16 @@ static int parse_rule(struct json_object *o, const char *where, struct rule *r, 
 		else if (!strcmp(key, "args"))
 			args = member;
 		else if (strcmp(key, "comment"))
-			FAIL("%s: unknown key '%s' (syscall, args, comment)", where, key);
+			FAIL("%s: unknown key '%s' (syscall, args, comment)", where,
+			     printable(key, pk, sizeof(pk)));
 	}
 	if (!name || !json_object_is_type(name, json_type_string))
 		FAIL("%s: no \"syscall\" name", where);
 	s = json_object_get_string(name);
 	if (strlen(s) >= sizeof(r->name) ||
 	    seccomp_syscall_resolve_name_arch(SCMP_ARCH_AARCH64, s) < 0)
-		FAIL("%s: unknown syscall '%.40s' (arm64 names, e.g. epoll_pwait, not epoll_wait)",
-		     where, s);
+		FAIL("%s: unknown syscall '%s' (arm64 names, e.g. epoll_pwait, not epoll_wait)",
+		     where, printable(s, pk, sizeof(pk)));
 	strcpy(r->name, s);
 	r->ncmp = 0;
 	if (!args)
@@ -221,6 +239,8 @@ static int parse_list(struct json_object *o, const char *kind, struct list *l, c
 
 	if (!json_object_is_type(o, json_type_object))
 		FAIL("%s: must be an object with a \"filter\" list", kind);
+	char pk[44];
+
 	json_object_object_foreach(o, key, member)
 	{
 		if (!strcmp(key, "filter"))
@@ -228,7 +248,8 @@ static int parse_list(struct json_object *o, const char *kind, struct list *l, c
 		else if (!strcmp(key, "default_action"))
 			action = member;
 		else if (strcmp(key, "comment"))
-			FAIL("%s: unknown key '%s' (default_action, filter, comment)", kind, key);
+			FAIL("%s: unknown key '%s' (default_action, filter, comment)", kind,
+			     printable(key, pk, sizeof(pk)));
 	}
 	l->action = SCMP_ACT_KILL_PROCESS;
 	if (action) {
@@ -277,6 +298,8 @@ static int parse(struct nb_seccomp *s, struct json_object *root, char *err, size
 	if (!json_object_is_type(root, json_type_object))
 		FAIL("the top level must be an object with a filter per thread kind (vmm, vcpu, "
 		     "api)");
+	char pk[44];
+
 	json_object_object_foreach(root, key, member)
 	{
 		int e;
@@ -287,7 +310,8 @@ static int parse(struct nb_seccomp *s, struct json_object *root, char *err, size
 			if (!strcmp(key, kind_names[k]))
 				break;
 		if (k == NB_SECCOMP_KINDS)
-			FAIL("unknown thread kind '%.40s' (vmm, vcpu, api)", key);
+			FAIL("unknown thread kind '%s' (vmm, vcpu, api)",
+			     printable(key, pk, sizeof(pk)));
 		seen[k] = true;
 		e = parse_list(member, key, &s->lists[k], err, errlen);
 		if (e)
