@@ -111,6 +111,27 @@ START_TEST(file_errors)
 }
 END_TEST
 
+/* Cut at every byte offset: always refused, never a crash or a short read. */
+START_TEST(truncation_at_every_offset)
+{
+	struct nb_sbuf w, r;
+	char err[256];
+	off_t full;
+
+	nb_sbuf_init(&w);
+	nb_sbuf_put_u64(&w, 42);
+	nb_sbuf_end(&w, nb_sbuf_begin(&w, "x", 1));
+	ck_assert_int_eq(nb_snapshot_file_write(path, &w, err, sizeof(err)), 0);
+	full = 32 + (off_t)w.len;
+	for (off_t n = full - 1; n >= 0; n--) {
+		ck_assert_int_eq(truncate(path, n), 0);
+		ck_assert_int_eq(nb_snapshot_file_read(path, &r, err, sizeof(err)), -EBADMSG);
+		ck_assert_ptr_null(r.data);
+	}
+	nb_sbuf_free(&w);
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("snapshot_file");
@@ -120,6 +141,7 @@ int main(void)
 	tcase_add_test(tc, round_trip);
 	tcase_add_test(tc, corruption_is_refused);
 	tcase_add_test(tc, file_errors);
+	tcase_add_test(tc, truncation_at_every_offset);
 	suite_add_tcase(s, tc);
 	return nb_check_run(s);
 }
