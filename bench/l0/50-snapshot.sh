@@ -33,7 +33,7 @@ one() { # KIND CONFIG_JSON MIB
 	nb-curl /tmp/a.sock PUT /snapshot/create '{"snapshot_path": "/tmp/b.state", "mem_file_path": "/tmp/b.mem"}' >/dev/null
 	c1=$(now_ms)
 	kill -9 $a
-	wait $a 2>/dev/null
+	wait $a 2>/dev/null || true
 	state_kb=$(du -k /tmp/b.state | cut -f1)
 	mem_kb=$(du -k /tmp/b.mem | cut -f1)
 	nestbox --api-sock /tmp/b.sock </dev/null >/tmp/b.out 2>/tmp/b.err &
@@ -45,7 +45,7 @@ one() { # KIND CONFIG_JSON MIB
 	l2=$(wait_tick /tmp/b.out $((at + 1)) $b) || l2=-1
 	rss=$(rss_outside_kb $b $3)
 	kill -9 $b
-	wait $b 2>/dev/null
+	wait $b 2>/dev/null || true
 	echo "BENCH|snap|$kind|${tinit:-?}|$((t1 - t0))|$((c1 - c0))|$state_kb|$mem_kb|$((l1 - l0))|$((l2 - l0))|$rss"
 }
 for i in $(seq "${runs:-1}"); do
