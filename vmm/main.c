@@ -463,14 +463,28 @@ static int check_leaks(int status)
 	}
 	if (d)
 		closedir(d);
-	d = opendir("/proc/self/task");
-	while (d && (e = readdir(d)))
-		if (e->d_name[0] != '.' && atoi(e->d_name) != getpid()) {
-			fprintf(stderr, "nestbox: leak check: thread %s still running\n", e->d_name);
-			leaks++;
-		}
-	if (d)
+	/*
+	 * A joined thread may stay listed for a moment while the kernel
+	 * finishes its exit: look again for up to 200 ms (no sleeping: the
+	 * VMM thread's seccomp filter has no need of it otherwise).
+	 */
+	for (uint64_t t0 = nb_monotonic_ns(); (d = opendir("/proc/self/task"));) {
+		int threads = 0;
+		bool last = nb_monotonic_ns() - t0 > 200000000;
+
+		while ((e = readdir(d)))
+			if (e->d_name[0] != '.' && atoi(e->d_name) != getpid()) {
+				threads++;
+				if (last)
+					fprintf(stderr, "nestbox: leak check: thread %s still running\n",
+						e->d_name);
+			}
 		closedir(d);
+		if (!threads || last) {
+			leaks += threads;
+			break;
+		}
+	}
 	return leaks ? 3 : status;
 }
 
