@@ -48,7 +48,7 @@ static int update(void *b, unsigned int i, const char *path,
 	return 0;
 }
 
-static const struct nb_api_backend_ops ops = {start, pause_vm, resume_vm, update};
+static const struct nb_api_backend_ops ops = {start, pause_vm, resume_vm, update, NULL, NULL};
 
 static void check(const struct nb_api_response *r)
 {
