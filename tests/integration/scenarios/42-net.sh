@@ -61,12 +61,12 @@ grep -q '^.*network-interfaces\[0\].host_dev_name nbnotap0: no such interface' /
 # A tap another process holds is busy: a first nestbox keeps it open (it
 # opens its taps before loading the guest).
 sed 's/nb.run=\/guest-net.sh/nb.hold=60/' /tmp/net.json >/tmp/hold.json
-nestbox --config-file /tmp/hold.json </dev/null >/tmp/hold.out 2>&1 &
+nestbox --no-api --config-file /tmp/hold.json </dev/null >/tmp/hold.out 2>&1 &
 hold=$!
 sleep 3
 kill -0 $hold
 rc=0
-nestbox --config-file /tmp/net.json </dev/null >/tmp/out 2>/tmp/err || rc=$?
+nestbox --no-api --config-file /tmp/net.json </dev/null >/tmp/out 2>/tmp/err || rc=$?
 kill $hold
 cat /tmp/err
 [ "$rc" = 1 ]
