@@ -275,17 +275,25 @@ static int restore_section(struct nb_vm *vm, const struct nb_vm_config *cfg, con
 	}
 	if (!strcmp(tag, "gic"))
 		return nb_gic_state_restore(vm->gic_fd, s, err, errlen);
-	if (!strcmp(tag, "serial") && nb_serial_restore(vm->serial, s))
-		FAIL(-EBADMSG, "snapshot: serial: bad state");
-	if (!strcmp(tag, "rtc") && nb_rtc_restore(vm->rtc, s))
-		FAIL(-EBADMSG, "snapshot: rtc: bad state");
-	if (!strcmp(tag, "btimer"))
-		vm->boot_timer.fired = nb_sbuf_get_bool(s);
 	if (!strcmp(tag, "virtio"))
 		return restore_virtio(vm, s, err, errlen);
-	if (strcmp(tag, "serial") && strcmp(tag, "rtc") && strcmp(tag, "btimer"))
-		FAIL(-EBADMSG, "snapshot: unknown section \"%s\"", tag);
-	return nb_sbuf_error(s) ? -EBADMSG : 0;
+	if (!strcmp(tag, "serial")) {
+		if (nb_serial_restore(vm->serial, s))
+			FAIL(-EBADMSG, "snapshot: serial: bad state");
+		return 0;
+	}
+	if (!strcmp(tag, "rtc")) {
+		if (nb_rtc_restore(vm->rtc, s))
+			FAIL(-EBADMSG, "snapshot: rtc: bad state");
+		return 0;
+	}
+	if (!strcmp(tag, "btimer")) {
+		vm->boot_timer.fired = nb_sbuf_get_bool(s);
+		if (nb_sbuf_error(s))
+			FAIL(-EBADMSG, "snapshot: boot timer: bad state");
+		return 0;
+	}
+	FAIL(-EBADMSG, "snapshot: unknown section \"%s\"", tag);
 }
 
 int nb_snapshot_restore(struct nb_vm *vm, const struct nb_vm_config *cfg,
@@ -296,8 +304,10 @@ int nb_snapshot_restore(struct nb_vm *vm, const struct nb_vm_config *cfg,
 	char tag[NB_SBUF_TAG_LEN + 1];
 	struct nb_sbuf b, s;
 	uint32_t version;
-	int r = nb_snapshot_file_read(state_path, &b, err, errlen);
+	int r;
 
+	err[0] = '\0';
+	r = nb_snapshot_file_read(state_path, &b, err, errlen);
 	if (r)
 		return r;
 	o.mem_file = mem_path;

@@ -57,8 +57,7 @@ static int check_host(struct nb_vm *vm, const struct nb_machine_config *m,
 	return 0;
 }
 
-static int create_vm(struct nb_vm *vm, const struct nb_machine_config *m,
-		     const struct nb_host_caps *caps, char *err, size_t errlen)
+static int create_vm(struct nb_vm *vm, const struct nb_host_caps *caps, char *err, size_t errlen)
 {
 	uint64_t top = NB_RAM_BASE + vm->ram_size;
 	int max = nb_kvm_ipa_limit(caps->ipa_max);
@@ -72,7 +71,6 @@ static int create_vm(struct nb_vm *vm, const struct nb_machine_config *m,
 		     (unsigned long long)(((1ULL << max) - NB_RAM_BASE) / MIB));
 	if (vm->vm_fd < 0)
 		FAIL(vm->vm_fd, "KVM_CREATE_VM: %s", strerror(-vm->vm_fd));
-	(void)m;
 	/* Optional: without it such an access fails KVM_RUN with ENOSYS. */
 	nb_kvm_enable_nisv_to_user(vm->kvm_fd, vm->vm_fd);
 	return 0;
@@ -433,7 +431,7 @@ static int create(struct nb_vm *vm, const struct nb_vm_config *cfg, const struct
 	if (!r)
 		r = nb_cpu_template_features(&cfg->cpu, &features, err, errlen);
 	if (!r)
-		r = create_vm(vm, m, &caps, err, errlen);
+		r = create_vm(vm, &caps, err, errlen);
 	if (r)
 		return r;
 	/* The caller's event loop (vmm/vmm.c): devices register their fds there. */
