@@ -32,4 +32,4 @@ done
 grep -q 'NESTBOX-GUEST-FEATURES.* crc32' /tmp/boot1.out
 # (sh -e ignores a failing "! cmd": say what fails.)
 grep -q 'NESTBOX-GUEST-FEATURES' /tmp/boot2.out
-! grep -q 'NESTBOX-GUEST-FEATURES.* crc32' /tmp/boot2.out || exit 1
+if grep -q 'NESTBOX-GUEST-FEATURES.* crc32' /tmp/boot2.out; then exit 1; fi

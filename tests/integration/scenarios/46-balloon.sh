@@ -43,7 +43,7 @@ wait $pid || true
 cat /tmp/bal.out /tmp/bal.err
 echo "guest RSS: touched ${touched:-?} kB, inflated ${inflated:-?} kB"
 grep -q NESTBOX-POWEROFF /tmp/bal.out
-! grep -q NESTBOX-BALLOON-RMMOD-FAILED /tmp/bal.out || exit 1
+if grep -q NESTBOX-BALLOON-RMMOD-FAILED /tmp/bal.out; then exit 1; fi
 full=$(sed -n 's/.*NESTBOX-BALLOON-DEFLATED .*full_kb=\([0-9]*\).*/\1/p' /tmp/bal.out | tr -d '\r')
 total=$(sed -n 's/.*NESTBOX-BALLOON-INFLATED total_kb=\([0-9]*\).*/\1/p' /tmp/bal.out | tr -d '\r')
 # The guest gave 64 MiB to the balloon (MemTotal); the host got at least
