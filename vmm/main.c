@@ -27,57 +27,58 @@
 
 static void usage(FILE *out)
 {
-	fprintf(out,
-		"usage: nestbox [--api-sock PATH] [--config-file FILE] [--no-api] [quick flags]\n"
-		"               [options]\n"
-		"       nestbox host-check [--json] [--kvm PATH]\n"
-		"       nestbox --help | --version\n"
-		"\n"
-		"Boots a microVM (or, with --nested, a guest hypervisor at virtual EL2) and\n"
-		"exits when the guest powers off. The configuration comes from Firecracker's\n"
-		"REST API on a Unix socket, a Firecracker-style JSON file (boot-source,\n"
-		"machine-config, drives, serial, entropy, cpu-config), quick flags, or\n"
-		"several (the flags override the file). With a config file the VM starts at\n"
-		"once and the API serves it; with neither a file nor --kernel nestbox waits\n"
-		"for the API's InstanceStart.\n"
-		"\n"
-		"  --api-sock PATH     the API socket (default " NB_API_DEFAULT_SOCKET "); a stale\n"
-		"                      socket file is replaced, a live one is an error\n"
-		"  --http-api-max-payload-size BYTES\n"
-		"                      the largest API request body (default 51200)\n"
-		"  --config-file FILE  the VM configuration (JSON)\n"
-		"  --no-api            no API socket: run from the configuration alone (the\n"
-		"                      quick flags without --config-file imply it unless\n"
-		"                      --api-sock is given)\n"
-		"quick flags:\n"
-		"  --kernel PATH       arm64 Image or Image.gz (boot-source.kernel_image_path)\n"
-		"  --initrd PATH       initramfs (boot-source.initrd_path)\n"
-		"  --cmdline ARGS      kernel command line (default \"" DEFAULT_BOOT_ARGS "\")\n"
-		"  --vcpus N           vCPUs (machine-config.vcpu_count, default 1)\n"
-		"  --mem MIB           guest RAM in MiB (machine-config.mem_size_mib, default 128)\n"
-		"  --nested            boot at virtual EL2: a guest hypervisor\n"
-		"  --el2-e2h0          ... without VHE (implies --nested)\n"
-		"  --hide-nv2          ... hiding FEAT_NV2, so that it cannot run guest\n"
-		"                      hypervisors itself (implies --nested)\n"
-		"  --cpu-config FILE   a custom CPU template (Firecracker's aarch64 JSON:\n"
-		"                      kvm_capabilities, vcpu_features, reg_modifiers)\n"
-		"  --serial-out FILE   the serial console to FILE instead of stdout\n"
-		"options:\n"
-		"  --dump-dtb FILE     write the generated device tree to FILE\n"
-		"  --dump-regs FILE    when the guest stops, write every vCPU register KVM\n"
-		"                      lists (EL2 state too) to FILE, one per line\n"
-		"  --kvm PATH          the KVM device (default " NB_KVM_DEFAULT_PATH ")\n"
-		"  --id ID             this microVM's id (1-64 letters, digits, '-'; the\n"
-		"                      jailer passes it)\n"
-		"  --no-seccomp        no seccomp filters (they are on by default: each\n"
-		"                      thread may make only the syscalls its list names)\n"
-		"  --seccomp-filter FILE\n"
-		"                      the filters from FILE (JSON, the format of\n"
-		"                      resources/seccomp/aarch64.json) instead of the built-in\n"
-		"  --seccomp-log       filters that log what they lack instead of killing\n"
-		"                      nestbox (for deriving the lists; see the kernel log)\n"
-		"commands:\n"
-		"  host-check          what this host's KVM offers nestbox (see --help there)\n");
+	fprintf(
+	    out,
+	    "usage: nestbox [--api-sock PATH] [--config-file FILE] [--no-api] [quick flags]\n"
+	    "               [options]\n"
+	    "       nestbox host-check [--json] [--kvm PATH]\n"
+	    "       nestbox --help | --version\n"
+	    "\n"
+	    "Boots a microVM (or, with --nested, a guest hypervisor at virtual EL2) and\n"
+	    "exits when the guest powers off. The configuration comes from Firecracker's\n"
+	    "REST API on a Unix socket, a Firecracker-style JSON file (boot-source,\n"
+	    "machine-config, drives, serial, entropy, cpu-config), quick flags, or\n"
+	    "several (the flags override the file). With a config file the VM starts at\n"
+	    "once and the API serves it; with neither a file nor --kernel nestbox waits\n"
+	    "for the API's InstanceStart.\n"
+	    "\n"
+	    "  --api-sock PATH     the API socket (default " NB_API_DEFAULT_SOCKET "); a stale\n"
+	    "                      socket file is replaced, a live one is an error\n"
+	    "  --http-api-max-payload-size BYTES\n"
+	    "                      the largest API request body (default 51200)\n"
+	    "  --config-file FILE  the VM configuration (JSON)\n"
+	    "  --no-api            no API socket: run from the configuration alone (the\n"
+	    "                      quick flags without --config-file imply it unless\n"
+	    "                      --api-sock is given)\n"
+	    "quick flags:\n"
+	    "  --kernel PATH       arm64 Image or Image.gz (boot-source.kernel_image_path)\n"
+	    "  --initrd PATH       initramfs (boot-source.initrd_path)\n"
+	    "  --cmdline ARGS      kernel command line (default \"" DEFAULT_BOOT_ARGS "\")\n"
+	    "  --vcpus N           vCPUs (machine-config.vcpu_count, default 1)\n"
+	    "  --mem MIB           guest RAM in MiB (machine-config.mem_size_mib, default 128)\n"
+	    "  --nested            boot at virtual EL2: a guest hypervisor\n"
+	    "  --el2-e2h0          ... without VHE (implies --nested)\n"
+	    "  --hide-nv2          ... hiding FEAT_NV2, so that it cannot run guest\n"
+	    "                      hypervisors itself (implies --nested)\n"
+	    "  --cpu-config FILE   a custom CPU template (Firecracker's aarch64 JSON:\n"
+	    "                      kvm_capabilities, vcpu_features, reg_modifiers)\n"
+	    "  --serial-out FILE   the serial console to FILE instead of stdout\n"
+	    "options:\n"
+	    "  --dump-dtb FILE     write the generated device tree to FILE\n"
+	    "  --dump-regs FILE    when the guest stops, write every vCPU register KVM\n"
+	    "                      lists (EL2 state too) to FILE, one per line\n"
+	    "  --kvm PATH          the KVM device (default " NB_KVM_DEFAULT_PATH ")\n"
+	    "  --id ID             this microVM's id (1-64 letters, digits, '-'; the\n"
+	    "                      jailer passes it)\n"
+	    "  --no-seccomp        no seccomp filters (they are on by default: each\n"
+	    "                      thread may make only the syscalls its list names)\n"
+	    "  --seccomp-filter FILE\n"
+	    "                      the filters from FILE (JSON, the format of\n"
+	    "                      resources/seccomp/aarch64.json) instead of the built-in\n"
+	    "  --seccomp-log       filters that log what they lack instead of killing\n"
+	    "                      nestbox (for deriving the lists; see the kernel log)\n"
+	    "commands:\n"
+	    "  host-check          what this host's KVM offers nestbox (see --help there)\n");
 }
 
 static void usage_host_check(FILE *out)
@@ -92,10 +93,10 @@ static void usage_host_check(FILE *out)
 static int cmd_host_check(int argc, char **argv)
 {
 	static const struct option opts[] = {
-		{ "json", no_argument, NULL, 'j' },
-		{ "kvm", required_argument, NULL, 'k' },
-		{ "help", no_argument, NULL, 'h' },
-		{ 0 },
+	    {"json", no_argument, NULL, 'j'},
+	    {"kvm", required_argument, NULL, 'k'},
+	    {"help", no_argument, NULL, 'h'},
+	    {0},
 	};
 	const char *kvm = NB_KVM_DEFAULT_PATH;
 	bool json = false;
@@ -164,8 +165,26 @@ static int replace_str(char **dst, const char *s)
 }
 
 enum {
-	OPT_CONFIG = 256, OPT_NO_API, OPT_KERNEL, OPT_INITRD, OPT_CMDLINE, OPT_VCPUS, OPT_MEM,
-	OPT_NESTED, OPT_E2H0, OPT_HIDE_NV2, OPT_CPU_CONFIG, OPT_SERIAL_OUT, OPT_DUMP_DTB, OPT_DUMP_REGS, OPT_KVM, OPT_ID, OPT_HELP, OPT_VERSION, OPT_API_SOCK, OPT_MAX_PAYLOAD,
+	OPT_CONFIG = 256,
+	OPT_NO_API,
+	OPT_KERNEL,
+	OPT_INITRD,
+	OPT_CMDLINE,
+	OPT_VCPUS,
+	OPT_MEM,
+	OPT_NESTED,
+	OPT_E2H0,
+	OPT_HIDE_NV2,
+	OPT_CPU_CONFIG,
+	OPT_SERIAL_OUT,
+	OPT_DUMP_DTB,
+	OPT_DUMP_REGS,
+	OPT_KVM,
+	OPT_ID,
+	OPT_HELP,
+	OPT_VERSION,
+	OPT_API_SOCK,
+	OPT_MAX_PAYLOAD,
 };
 
 /* --no-seccomp, --seccomp-filter FILE, --seccomp-log. */
@@ -190,7 +209,8 @@ static int load_seccomp(void)
 	mode = NB_SECCOMP_LOG;
 #endif
 	if (seccomp_args.no && (seccomp_args.file || seccomp_args.log)) {
-		fprintf(stderr, "nestbox: --no-seccomp excludes --seccomp-filter and --seccomp-log\n");
+		fprintf(stderr,
+			"nestbox: --no-seccomp excludes --seccomp-filter and --seccomp-log\n");
 		return 1;
 	}
 	if (seccomp_args.file || seccomp_args.log)
@@ -224,8 +244,8 @@ static void api_thread_start(void *arg)
 /* How the API runs: --api-sock, --no-api, --http-api-max-payload-size. */
 struct api_args {
 	const char *sock;
-	bool on;	    /* serve the API */
-	bool start;	    /* a configuration was given: start it at once */
+	bool on;    /* serve the API */
+	bool start; /* a configuration was given: start it at once */
 	size_t max_payload;
 };
 
@@ -234,30 +254,30 @@ static int parse_run_args(int argc, char **argv, struct nb_vm_config *cfg, struc
 			  struct api_args *api)
 {
 	static const struct option lopts[] = {
-		{ "config-file", required_argument, NULL, OPT_CONFIG },
-		{ "no-api", no_argument, NULL, OPT_NO_API },
-		{ "kernel", required_argument, NULL, OPT_KERNEL },
-		{ "initrd", required_argument, NULL, OPT_INITRD },
-		{ "cmdline", required_argument, NULL, OPT_CMDLINE },
-		{ "vcpus", required_argument, NULL, OPT_VCPUS },
-		{ "mem", required_argument, NULL, OPT_MEM },
-		{ "nested", no_argument, NULL, OPT_NESTED },
-		{ "el2-e2h0", no_argument, NULL, OPT_E2H0 },
-		{ "hide-nv2", no_argument, NULL, OPT_HIDE_NV2 },
-		{ "cpu-config", required_argument, NULL, OPT_CPU_CONFIG },
-		{ "serial-out", required_argument, NULL, OPT_SERIAL_OUT },
-		{ "dump-dtb", required_argument, NULL, OPT_DUMP_DTB },
-		{ "dump-regs", required_argument, NULL, OPT_DUMP_REGS },
-		{ "kvm", required_argument, NULL, OPT_KVM },
-		{ "id", required_argument, NULL, OPT_ID },
-		{ "help", no_argument, NULL, OPT_HELP },
-		{ "version", no_argument, NULL, OPT_VERSION },
-		{ "no-seccomp", no_argument, NULL, OPT_NO_SECCOMP },
-		{ "seccomp-filter", required_argument, NULL, OPT_SECCOMP_FILTER },
-		{ "seccomp-log", no_argument, NULL, OPT_SECCOMP_LOG },
-		{ "api-sock", required_argument, NULL, OPT_API_SOCK },
-		{ "http-api-max-payload-size", required_argument, NULL, OPT_MAX_PAYLOAD },
-		{ 0 },
+	    {"config-file", required_argument, NULL, OPT_CONFIG},
+	    {"no-api", no_argument, NULL, OPT_NO_API},
+	    {"kernel", required_argument, NULL, OPT_KERNEL},
+	    {"initrd", required_argument, NULL, OPT_INITRD},
+	    {"cmdline", required_argument, NULL, OPT_CMDLINE},
+	    {"vcpus", required_argument, NULL, OPT_VCPUS},
+	    {"mem", required_argument, NULL, OPT_MEM},
+	    {"nested", no_argument, NULL, OPT_NESTED},
+	    {"el2-e2h0", no_argument, NULL, OPT_E2H0},
+	    {"hide-nv2", no_argument, NULL, OPT_HIDE_NV2},
+	    {"cpu-config", required_argument, NULL, OPT_CPU_CONFIG},
+	    {"serial-out", required_argument, NULL, OPT_SERIAL_OUT},
+	    {"dump-dtb", required_argument, NULL, OPT_DUMP_DTB},
+	    {"dump-regs", required_argument, NULL, OPT_DUMP_REGS},
+	    {"kvm", required_argument, NULL, OPT_KVM},
+	    {"id", required_argument, NULL, OPT_ID},
+	    {"help", no_argument, NULL, OPT_HELP},
+	    {"version", no_argument, NULL, OPT_VERSION},
+	    {"no-seccomp", no_argument, NULL, OPT_NO_SECCOMP},
+	    {"seccomp-filter", required_argument, NULL, OPT_SECCOMP_FILTER},
+	    {"seccomp-log", no_argument, NULL, OPT_SECCOMP_LOG},
+	    {"api-sock", required_argument, NULL, OPT_API_SOCK},
+	    {"http-api-max-payload-size", required_argument, NULL, OPT_MAX_PAYLOAD},
+	    {0},
 	};
 	/* Flags apply after the file, whatever their order. */
 	const char *file = NULL, *kernel = NULL, *initrd = NULL, *cmdline = NULL;
@@ -270,16 +290,28 @@ static int parse_run_args(int argc, char **argv, struct nb_vm_config *cfg, struc
 
 	while ((c = getopt_long(argc, argv, "", lopts, NULL)) != -1) {
 		switch (c) {
-		case OPT_CONFIG: file = optarg; break;
-		case OPT_NO_API: no_api = true; break;
-		case OPT_API_SOCK: api->sock = optarg; break;
+		case OPT_CONFIG:
+			file = optarg;
+			break;
+		case OPT_NO_API:
+			no_api = true;
+			break;
+		case OPT_API_SOCK:
+			api->sock = optarg;
+			break;
 		case OPT_MAX_PAYLOAD:
 			if ((max_payload = parse_u32("--http-api-max-payload-size", optarg)) < 0)
 				return 1;
 			break;
-		case OPT_KERNEL: kernel = optarg; break;
-		case OPT_INITRD: initrd = optarg; break;
-		case OPT_CMDLINE: cmdline = optarg; break;
+		case OPT_KERNEL:
+			kernel = optarg;
+			break;
+		case OPT_INITRD:
+			initrd = optarg;
+			break;
+		case OPT_CMDLINE:
+			cmdline = optarg;
+			break;
 		case OPT_VCPUS:
 			if ((vcpus = parse_u32("--vcpus", optarg)) < 0)
 				return 1;
@@ -288,28 +320,58 @@ static int parse_run_args(int argc, char **argv, struct nb_vm_config *cfg, struc
 			if ((mem = parse_u32("--mem", optarg)) < 0)
 				return 1;
 			break;
-		case OPT_NESTED: nested = true; break;
-		case OPT_E2H0: nested = e2h0 = true; break;
-		case OPT_HIDE_NV2: nested = hide_nv2 = true; break;
-		case OPT_CPU_CONFIG: cpu_config = optarg; break;
-		case OPT_SERIAL_OUT: serial_out = optarg; break;
-		case OPT_DUMP_DTB: opts->dump_dtb = optarg; break;
-		case OPT_DUMP_REGS: opts->dump_regs = optarg; break;
-		case OPT_KVM: opts->kvm_path = optarg; break;
+		case OPT_NESTED:
+			nested = true;
+			break;
+		case OPT_E2H0:
+			nested = e2h0 = true;
+			break;
+		case OPT_HIDE_NV2:
+			nested = hide_nv2 = true;
+			break;
+		case OPT_CPU_CONFIG:
+			cpu_config = optarg;
+			break;
+		case OPT_SERIAL_OUT:
+			serial_out = optarg;
+			break;
+		case OPT_DUMP_DTB:
+			opts->dump_dtb = optarg;
+			break;
+		case OPT_DUMP_REGS:
+			opts->dump_regs = optarg;
+			break;
+		case OPT_KVM:
+			opts->kvm_path = optarg;
+			break;
 		case OPT_ID:
 			if (!valid_id(optarg)) {
-				fprintf(stderr, "nestbox: --id: '%s' must be 1 to 64 letters, digits "
-						"or '-'\n", optarg);
+				fprintf(stderr,
+					"nestbox: --id: '%s' must be 1 to 64 letters, digits "
+					"or '-'\n",
+					optarg);
 				return 1;
 			}
 			opts->id = optarg;
 			break;
-		case OPT_NO_SECCOMP: seccomp_args.no = true; break;
-		case OPT_SECCOMP_FILTER: seccomp_args.file = optarg; break;
-		case OPT_SECCOMP_LOG: seccomp_args.log = true; break;
-		case OPT_HELP: usage(stdout); exit(0);
-		case OPT_VERSION: printf("nestbox %s\n", NB_VERSION); exit(0);
-		default: usage(stderr); return 1;
+		case OPT_NO_SECCOMP:
+			seccomp_args.no = true;
+			break;
+		case OPT_SECCOMP_FILTER:
+			seccomp_args.file = optarg;
+			break;
+		case OPT_SECCOMP_LOG:
+			seccomp_args.log = true;
+			break;
+		case OPT_HELP:
+			usage(stdout);
+			exit(0);
+		case OPT_VERSION:
+			printf("nestbox %s\n", NB_VERSION);
+			exit(0);
+		default:
+			usage(stderr);
+			return 1;
 		}
 	}
 	if (optind != argc) {
@@ -393,8 +455,8 @@ static int dump_regs(const struct nb_vm *vm, const char *path)
 static int cmd_run(int argc, char **argv, uint64_t start_ns)
 {
 	struct nb_vm_config cfg;
-	struct nb_vm_opts opts = { .start_ns = start_ns, .console_in = STDIN_FILENO };
-	struct api_args api = { 0 };
+	struct nb_vm_opts opts = {.start_ns = start_ns, .console_in = STDIN_FILENO};
+	struct api_args api = {0};
 	struct nb_api_server *server;
 	struct nb_vmm vmm;
 	char err[512];
@@ -476,7 +538,8 @@ static int check_leaks(int status)
 			if (e->d_name[0] != '.' && atoi(e->d_name) != getpid()) {
 				threads++;
 				if (last)
-					fprintf(stderr, "nestbox: leak check: thread %s still running\n",
+					fprintf(stderr,
+						"nestbox: leak check: thread %s still running\n",
 						e->d_name);
 			}
 		closedir(d);

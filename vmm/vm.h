@@ -43,14 +43,14 @@ struct nb_vcpu {
 
 /* How the VMM itself runs, beside the guest's configuration. */
 struct nb_vm_opts {
-	uint64_t start_ns;     /* when the VMM started (CLOCK_MONOTONIC) */
-	const char *kvm_path;  /* NULL: /dev/kvm */
-	const char *dump_dtb;  /* write the generated FDT here, or NULL */
-	const char *dump_regs; /* at exit, every vCPU's registers here, or NULL */
-	int console_in;	       /* fd read into the serial port, -1: none */
-	const char *id;	       /* the instance id (--id), or NULL */
-	const char *mem_file;   /* guest RAM from this file (a snapshot's), or NULL */
-	struct nb_evmgr *em;   /* the VMM thread's event loop (required) */
+	uint64_t start_ns;	    /* when the VMM started (CLOCK_MONOTONIC) */
+	const char *kvm_path;	    /* NULL: /dev/kvm */
+	const char *dump_dtb;	    /* write the generated FDT here, or NULL */
+	const char *dump_regs;	    /* at exit, every vCPU's registers here, or NULL */
+	int console_in;		    /* fd read into the serial port, -1: none */
+	const char *id;		    /* the instance id (--id), or NULL */
+	const char *mem_file;	    /* guest RAM from this file (a snapshot's), or NULL */
+	struct nb_evmgr *em;	    /* the VMM thread's event loop (required) */
 	struct nb_seccomp *seccomp; /* filters installed by nb_vm_start, or NULL */
 };
 
@@ -65,8 +65,8 @@ struct nb_vm {
 	bool mem_from_file; /* RAM is a privately mapped file, not a memfd */
 	bool start_paused;  /* nb_vm_start leaves the vCPUs paused (a snapshot load) */
 
-	struct nb_evmgr *em;	/* the caller's */
-	struct nb_event_ops ev; /* devices keep a pointer to it */
+	struct nb_evmgr *em;	    /* the caller's */
+	struct nb_event_ops ev;	    /* devices keep a pointer to it */
 	struct nb_console *console; /* between nb_vm_start and nb_vm_stop */
 	struct nb_mmio_bus bus;
 	struct nb_devmgr devices;
