@@ -48,7 +48,12 @@ static int update(void *b, unsigned int i, const char *path,
 	return 0;
 }
 
-static const struct nb_api_backend_ops ops = {start, pause_vm, resume_vm, update, NULL, NULL};
+static const struct nb_api_backend_ops ops = {
+    .start = start,
+    .pause = pause_vm,
+    .resume = resume_vm,
+    .update_drive = update,
+};
 
 static void check(const struct nb_api_response *r)
 {

@@ -101,8 +101,14 @@ static int fake_load(void *b, const struct nb_snapshot_load_req *req, char *err,
 	return r;
 }
 
-static const struct nb_api_backend_ops fake_ops = {fake_start, fake_pause,  fake_resume,
-						   fake_update, fake_create, fake_load};
+static const struct nb_api_backend_ops fake_ops = {
+    .start = fake_start,
+    .pause = fake_pause,
+    .resume = fake_resume,
+    .update_drive = fake_update,
+    .snapshot_create = fake_create,
+    .snapshot_load = fake_load,
+};
 
 static struct nb_vm_config cfg;
 static struct fake fake;
