@@ -68,6 +68,8 @@ kill -0 $hold
 rc=0
 nestbox --no-api --config-file /tmp/net.json </dev/null >/tmp/out 2>/tmp/err || rc=$?
 kill $hold
+# Deleting a tap still held open crashes busybox tunctl: let the holder go.
+wait $hold || true
 cat /tmp/err
 [ "$rc" = 1 ]
 [ "$(wc -l </tmp/err)" = 1 ]
