@@ -220,3 +220,29 @@ void nb_rate_limiter_event(struct nb_rate_limiter *rl)
 	}
 	rl->blocked = false;
 }
+
+int nb_rate_limiter_update(struct nb_rate_limiter *rl, const struct nb_token_bucket_params *bw,
+			   const struct nb_token_bucket_params *ops)
+{
+	struct nb_token_bucket nbw = rl->bw, nops = rl->ops;
+	struct itimerspec off = {0};
+	uint64_t now = rl->now_ns();
+
+	if (bw)
+		bucket_init(&nbw, bw, now);
+	if (ops)
+		bucket_init(&nops, ops, now);
+	if (rl->timer_fd < 0 && !(bucket_unlimited(&nbw) && bucket_unlimited(&nops))) {
+		int fd = timerfd_create(CLOCK_MONOTONIC, TFD_NONBLOCK | TFD_CLOEXEC);
+
+		if (fd < 0)
+			return -errno;
+		rl->timer_fd = fd;
+	}
+	rl->bw = nbw;
+	rl->ops = nops;
+	if (rl->timer_fd >= 0)
+		(void)timerfd_settime(rl->timer_fd, 0, &off, NULL);
+	rl->blocked = false;
+	return 0;
+}

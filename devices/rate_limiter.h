@@ -62,4 +62,16 @@ int nb_rate_limiter_fd(const struct nb_rate_limiter *rl);
 /* The timer fired: reads the timerfd and unblocks. */
 void nb_rate_limiter_event(struct nb_rate_limiter *rl);
 
+/*
+ * Firecracker's update of a running limiter (PATCH of a device): each
+ * bucket whose @bw / @ops is not NULL starts afresh with those parameters
+ * (full, its one-time burst again; size or refill_time_ms 0: unlimited); a
+ * NULL one stays as it is. The limiter is unblocked and its timer disarmed:
+ * the device retries its queue. When a bucket becomes limited and there was
+ * no timerfd, one is created (the device must then watch it). 0, or -errno
+ * from timerfd_create (then nothing changed).
+ */
+int nb_rate_limiter_update(struct nb_rate_limiter *rl, const struct nb_token_bucket_params *bw,
+			   const struct nb_token_bucket_params *ops);
+
 #endif

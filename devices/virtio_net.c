@@ -555,3 +555,36 @@ const struct nb_virtio_net_state *nb_virtio_net_state(const struct nb_virtio_net
 {
 	return &net->s;
 }
+
+struct nb_virtio_net *nb_virtio_net_from_transport(struct nb_virtio_mmio *t)
+{
+	if (!t || t->dev.device_id != NB_VIRTIO_ID_NET || t->dev.ops != &net_ops)
+		return NULL;
+	return t->dev.dev;
+}
+
+int nb_virtio_net_update_rate_limiters(struct nb_virtio_mmio *t, const struct nb_net_rl_update *u)
+{
+	struct nb_virtio_net *net = nb_virtio_net_from_transport(t);
+	int r;
+
+	if (!net)
+		return -ENODEV;
+	nb_virtio_mmio_lock(t);
+	r = nb_rate_limiter_update(&net->rx_rl, u->rx_bw, u->rx_ops);
+	if (!r)
+		r = nb_rate_limiter_update(&net->tx_rl, u->tx_bw, u->tx_ops);
+	/* A timer that appeared is watched now; else at the next activation. */
+	if (net->active) {
+		int r2 = register_timer(net, &net->rx_rl, rx_timer, &net->rx_timer_registered);
+
+		if (!r2)
+			r2 = register_timer(net, &net->tx_rl, tx_timer, &net->tx_timer_registered);
+		if (!r)
+			r = r2;
+		rx_process(net);
+		tx_process(net);
+	}
+	nb_virtio_mmio_unlock(t);
+	return r;
+}

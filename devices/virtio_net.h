@@ -95,4 +95,22 @@ struct nb_virtio_device nb_virtio_net_device(struct nb_virtio_net *net);
 void nb_virtio_net_get_stats(const struct nb_virtio_net *net, struct nb_virtio_net_stats *out);
 const struct nb_virtio_net_state *nb_virtio_net_state(const struct nb_virtio_net *net);
 
+/* The device behind a transport (from nb_devmgr_transport()), or NULL. */
+struct nb_virtio_net *nb_virtio_net_from_transport(struct nb_virtio_mmio *t);
+
+/* New limits for a running device: NULL leaves a bucket as it is. */
+struct nb_net_rl_update {
+	const struct nb_token_bucket_params *rx_bw, *rx_ops;
+	const struct nb_token_bucket_params *tx_bw, *tx_ops;
+};
+
+/*
+ * PATCH /network-interfaces/{id}: the device behind @t gets new RX and TX
+ * limits (nb_rate_limiter_update(): a given bucket starts afresh, size 0
+ * is unlimited). From the VMM thread, under @t's lock; a direction that
+ * waited for its limiter is retried at once. 0, -ENODEV (@t is not a net
+ * device) or a timerfd error (the RX limits may then be updated already).
+ */
+int nb_virtio_net_update_rate_limiters(struct nb_virtio_mmio *t, const struct nb_net_rl_update *u);
+
 #endif

@@ -289,6 +289,53 @@ START_TEST(test_real_clock)
 }
 END_TEST
 
+/* Firecracker's live update: a NULL bucket unchanged, a given one afresh. */
+START_TEST(test_update)
+{
+	struct nb_token_bucket_params ops = {.size = 2, .refill_time_ms = 1000};
+	struct nb_token_bucket_params bw = {
+	    .size = 100, .one_time_burst = 50, .refill_time_ms = 1000};
+	struct nb_token_bucket_params off = {.size = 0, .refill_time_ms = 1000};
+	struct nb_rate_limiter rl;
+	int fd;
+
+	/* Unlimited to limited: the timerfd appears. */
+	ck_assert_int_eq(nb_rate_limiter_init(&rl, NULL, NULL, fake_clock), 0);
+	ck_assert_int_eq(nb_rate_limiter_fd(&rl), -1);
+	ck_assert_int_eq(nb_rate_limiter_update(&rl, NULL, NULL), 0);
+	ck_assert_int_eq(nb_rate_limiter_fd(&rl), -1);
+	ck_assert_int_eq(nb_rate_limiter_update(&rl, NULL, &ops), 0);
+	fd = nb_rate_limiter_fd(&rl);
+	ck_assert_int_ge(fd, 0);
+	ck_assert(nb_rate_limiter_consume(&rl, 2, NB_TOKENS_OPS));
+	ck_assert(!nb_rate_limiter_consume(&rl, 1, NB_TOKENS_OPS));
+	ck_assert(nb_rate_limiter_is_blocked(&rl));
+	ck_assert_uint_gt(timer_left_ns(&rl), 0);
+
+	/* Bandwidth only: ops keep their (empty) bucket, the block and timer go. */
+	ck_assert_int_eq(nb_rate_limiter_update(&rl, &bw, NULL), 0);
+	ck_assert(!nb_rate_limiter_is_blocked(&rl));
+	ck_assert_uint_eq(timer_left_ns(&rl), 0);
+	ck_assert_int_eq(nb_rate_limiter_fd(&rl), fd);
+	ck_assert(!nb_rate_limiter_consume(&rl, 1, NB_TOKENS_OPS));
+	ck_assert_int_eq(nb_rate_limiter_update(&rl, NULL, NULL), 0);
+	/* The new bandwidth bucket is full, with its burst. */
+	ck_assert(nb_rate_limiter_consume(&rl, 150, NB_TOKENS_BYTES));
+	ck_assert(!nb_rate_limiter_consume(&rl, 1, NB_TOKENS_BYTES));
+
+	/* Size 0 turns a bucket off; both off: unlimited again, the fd kept. */
+	ck_assert_int_eq(nb_rate_limiter_update(&rl, &off, &off), 0);
+	ck_assert(!nb_rate_limiter_is_blocked(&rl));
+	ck_assert_int_eq(nb_rate_limiter_fd(&rl), fd);
+	for (int i = 0; i < 100; i++) {
+		ck_assert(nb_rate_limiter_consume(&rl, 1 << 20, NB_TOKENS_BYTES));
+		ck_assert(nb_rate_limiter_consume(&rl, 1, NB_TOKENS_OPS));
+	}
+	nb_rate_limiter_destroy(&rl);
+	ck_assert_int_eq(nb_rate_limiter_fd(&rl), -1);
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("rate_limiter");
@@ -305,6 +352,7 @@ int main(void)
 	tcase_add_test(tc, test_blocked_arms_timer);
 	tcase_add_test(tc, test_event_unblocks);
 	tcase_add_test(tc, test_real_clock);
+	tcase_add_test(tc, test_update);
 	suite_add_tcase(s, tc);
 	return nb_check_run(s);
 }

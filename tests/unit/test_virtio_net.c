@@ -523,6 +523,44 @@ START_TEST(test_tap_real)
 }
 END_TEST
 
+/* PATCH /network-interfaces/{id}: limits changed on a running device. */
+START_TEST(test_rate_limiter_update)
+{
+	struct nb_token_bucket_params slow = {.size = 1, .refill_time_ms = 60000};
+	struct nb_token_bucket_params off = {0};
+	struct nb_net_rl_update u = {.tx_ops = &slow};
+	struct nb_virtio_net_stats s;
+	uint64_t gpa[1] = {BUF_GPA(0)};
+	uint32_t lens[1] = {60};
+	uint8_t got[100];
+
+	ck_assert_int_eq(nb_virtio_net_update_rate_limiters(NULL, &u), -ENODEV);
+	new_device(NULL, NULL);
+	ck_assert_ptr_eq(nb_virtio_net_from_transport(&t), net);
+	/* Before the driver: the new timer is watched from the activation. */
+	ck_assert_int_eq(nb_virtio_net_update_rate_limiters(&t, &u), 0);
+	ck_assert_int_eq(loop.nr_fds, 0);
+	start_driver(~0ULL);
+	ck_assert_int_eq(loop.nr_fds, 2); /* tap and TX timer */
+	add_chain(1, 1, gpa, lens, false);
+	add_chain(1, 1, gpa, lens, false);
+	notify(NB_VIRTIO_NET_TXQ);
+	ck_assert_int_eq(read(sp[1], got, sizeof(got)), 60);
+	ck_assert_int_eq(read(sp[1], got, sizeof(got)), -1);
+	stats(&s);
+	ck_assert_uint_eq(s.tx_throttled, 1);
+	/* Lifted: the waiting frame goes at once, not after a minute. */
+	u.tx_ops = &off;
+	ck_assert_int_eq(nb_virtio_net_update_rate_limiters(&t, &u), 0);
+	ck_assert_int_eq(read(sp[1], got, sizeof(got)), 60);
+	ck_assert_uint_eq(used_idx(1), 2);
+	/* An RX limit on a running device: its timer joins the loop now. */
+	u = (struct nb_net_rl_update){.rx_bw = &slow};
+	ck_assert_int_eq(nb_virtio_net_update_rate_limiters(&t, &u), 0);
+	ck_assert_int_eq(loop.nr_fds, 3);
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("virtio_net");
@@ -536,6 +574,7 @@ int main(void)
 	tcase_add_test(tc, test_rx_single_chain);
 	tcase_add_test(tc, test_rx_mergeable);
 	tcase_add_test(tc, test_tx_rate_limited);
+	tcase_add_test(tc, test_rate_limiter_update);
 	tcase_add_test(tc, test_new_errors);
 	tcase_add_test(tc, test_tap_open_errors);
 	tcase_add_test(tc, test_tap_real);
