@@ -28,9 +28,9 @@ SYSTEM_PKGS=(
 	build-essential cmake pkg-config cpio xz-utils gzip ca-certificates e2fsprogs
 	clang libclang-rt-14-dev
 	gcc-aarch64-linux-gnu libc6-dev-arm64-cross qemu-user-static
-	libseccomp-dev liburing-dev libjson-c-dev check valgrind
+	libseccomp-dev liburing-dev libjson-c-dev libdeflate-dev check valgrind
 	libfdt-dev:arm64 libseccomp-dev:arm64 liburing-dev:arm64
-	libjson-c-dev:arm64 check:arm64
+	libjson-c-dev:arm64 libdeflate-dev:arm64 check:arm64
 )
 
 system_packages() {

@@ -13,7 +13,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "arch/aarch64/gunzip.h"
+#include "arch/aarch64/gzip.h"
 
 #define MIB (1ull << 20)
 
@@ -219,44 +219,44 @@ static int gunzip_error(const struct kfile *kf, int ret)
 	return ret;
 }
 
-/* Decompresses the gzip data @gz (within the mapped file) to dst + text_offset. */
+/*
+ * Decompresses the gzip data @gz (within the mapped file) to dst + text_offset.
+ * The text_offset is in the Image header, known only once decompressed: the
+ * data goes to @dst first, then moves up when text_offset is not 0 (kernels
+ * before 5.8), the bytes below it zeroed again.
+ */
 static int load_gzip(const struct kfile *kf, const uint8_t *gz, size_t gz_len, uint8_t *dst,
 		     size_t dst_cap, struct nb_image_info *info)
 {
-	uint8_t head[NB_IMAGE_HDR_SIZE];
-	char why[128], buf[32];
-	uint64_t isize;
+	uint32_t isize = nb_gzip_isize(gz, gz_len);
+	char why[128], b[32];
 	size_t n;
 	int ret;
 
-	/* The header first, to learn text_offset: decoding stops when 64 bytes are out. */
-	ret = nb_gunzip(gz, gz_len, head, sizeof(head), &n);
-	if (ret && ret != -ENOSPC)
-		return gunzip_error(kf, ret);
-	ret = parse_header(head, n, 0, info, why, sizeof(why));
-	if (ret)
-		return header_error(kf, head, n, ret, why);
-	ret = check_fit(kf, info, dst_cap);
-	if (ret)
-		return ret;
-
-	ret = nb_gunzip(gz, gz_len, dst + info->text_offset, dst_cap - info->text_offset, &n);
+	ret = nb_gunzip(gz, gz_len, dst, dst_cap, &n);
 	if (ret == -ENOSPC) {
-		/* The size is in the trailer (mod 2^32), unless the file is corrupt. */
-		isize = gz_len >= 4 ? get_le32(gz + gz_len - 4) : 0;
-		if (isize > dst_cap - info->text_offset)
-			return too_big(kf, info->text_offset + isize, dst_cap);
+		/* The last member's trailer, bounded by RAM, tells how much at least. */
+		if (isize > dst_cap)
+			return too_big(kf, isize, dst_cap);
 		set_err(kf->err, kf->errlen,
 			"kernel %s: does not fit in guest RAM (%s) once decompressed", kf->path,
-			fmt_size(buf, sizeof(buf), dst_cap, false));
+			fmt_size(b, sizeof(b), dst_cap, false));
 		return -EFBIG;
 	}
 	if (ret)
 		return gunzip_error(kf, ret);
-	info->file_size = n;
-	info->load_size = info->image_size > n ? info->image_size : n;
+	ret = parse_header(dst, n, n, info, why, sizeof(why));
+	if (ret)
+		return header_error(kf, dst, n, ret, why);
 	info->compressed = true;
-	return check_fit(kf, info, dst_cap);
+	ret = check_fit(kf, info, dst_cap);
+	if (ret)
+		return ret;
+	if (info->text_offset) {
+		memmove(dst + info->text_offset, dst, n);
+		memset(dst, 0, info->text_offset < n ? info->text_offset : n);
+	}
+	return 0;
 }
 
 static bool is_zboot(const uint8_t *head, size_t len)

@@ -5,7 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "arch/aarch64/gunzip.h"
+#include "arch/aarch64/gzip.h"
 #include "tests/unit/check_run.h"
 
 /* ---- helpers ---- */
@@ -370,7 +370,7 @@ END_TEST
 
 /* ---- output too small ---- */
 
-/* Every capacity below the output size gives -ENOSPC and the output's first cap bytes. */
+/* Every capacity below the output size gives -ENOSPC, no member decoded in full. */
 static void check_every_cap(const char *gz_name, const uint8_t *exp, size_t exp_len, size_t step)
 {
 	struct blob gz = fixture(gz_name);
@@ -380,10 +380,10 @@ static void check_every_cap(const char *gz_name, const uint8_t *exp, size_t exp_
 		size_t n = 0;
 
 		ck_assert_int_eq(decode(gz.data, gz.len, cap, &out, &n), -ENOSPC);
-		ck_assert_uint_eq(n, cap);
-		ck_assert_msg(cap == 0 || memcmp(out, exp, cap) == 0, "cap %zu", cap);
+		ck_assert_msg(n == 0, "cap %zu: %zu bytes", cap, n);
 		free(out);
 	}
+	expect_decodes_to(gz.data, gz.len, exp, exp_len);
 	free(gz.data);
 }
 
@@ -442,7 +442,12 @@ static bool corrupt_ok(const uint8_t *gz, size_t len, const struct blob *exp)
 	return ret != 0;
 }
 
-static void check_every_bit_flip(const char *gz_name, const char *raw_name)
+/*
+ * @opt_hdr_bytes: bytes of optional header fields (FEXTRA, FNAME, FCOMMENT,
+ * FHCRC), whose content libdeflate skips (it does not check FHCRC).
+ */
+static void check_every_bit_flip(const char *gz_name, const char *raw_name,
+				 unsigned int opt_hdr_bytes)
 {
 	struct blob gz = fixture(gz_name), raw = fixture(raw_name);
 	unsigned int errors = 0, total = 0;
@@ -455,17 +460,18 @@ static void check_every_bit_flip(const char *gz_name, const char *raw_name)
 			gz.data[i] ^= (uint8_t)(1u << bit);
 		}
 	}
-	/* Only a few bits are unused. */
-	ck_assert_uint_ge(errors, total - 64);
+	/* Only a few bits are unused, and those of the optional header fields. */
+	ck_assert_uint_ge(errors, total - 64 - 8 * opt_hdr_bytes);
 	free(gz.data);
 	free(raw.data);
 }
 
 START_TEST(test_bit_flips)
 {
-	check_every_bit_flip("fixed.gz", "fixed.txt");
-	check_every_bit_flip("mixed.gz", "mixed.bin");
-	check_every_bit_flip("stored.gz", "stored.bin");
+	check_every_bit_flip("fixed.gz", "fixed.txt", 0);
+	/* mixed.gz: XLEN and 6 bytes, "mixed.bin\0", "nestbox fixture\0", FHCRC. */
+	check_every_bit_flip("mixed.gz", "mixed.bin", 2 + 6 + 10 + 16 + 2);
+	check_every_bit_flip("stored.gz", "stored.bin", 0);
 }
 END_TEST
 
@@ -554,7 +560,10 @@ START_TEST(test_header_fields)
 	memcpy(opt, "name\0comment\0", 13);
 	len = member_with_header(gz, 0x18, opt, 13);
 	expect_decodes_to(gz, len, raw.data, raw.len);
-	/* FHCRC: the low 16 bits of the CRC32 of the header before it. */
+	/*
+	 * FHCRC: the low 16 bits of the CRC32 of the header before it. libdeflate
+	 * skips it unchecked (the member's CRC32 covers what matters: the data).
+	 */
 	memset(opt, 0, 2);
 	len = member_with_header(gz, 0x02, opt, 2);
 	crc = crc32_ref(gz, 10);
@@ -562,7 +571,7 @@ START_TEST(test_header_fields)
 	gz[11] = (uint8_t)(crc >> 8);
 	expect_decodes_to(gz, len, raw.data, raw.len);
 	gz[11] ^= 1;
-	ck_assert_int_eq(decode_status(gz, len, 4096), -EINVAL);
+	expect_decodes_to(gz, len, raw.data, raw.len);
 	free(raw.data);
 }
 END_TEST
@@ -619,8 +628,12 @@ START_TEST(test_concatenated_members_and_trailing_data)
 
 	/* Output too small for the second member. */
 	ck_assert_int_eq(decode_status(gz, len, ra.len + 10), -ENOSPC);
-	/* The second member truncated or corrupt. */
-	ck_assert_int_eq(decode_status(gz, len - 1, exp_len), -EINVAL);
+	/*
+	 * The second member truncated (libdeflate may see the missing bytes as
+	 * zeros and run out of output first) or corrupt.
+	 */
+	ck_assert_int_lt(decode_status(gz, len - 1, exp_len), 0);
+	ck_assert_int_eq(decode_status(gz, len - 1, exp_len + 4096), -EINVAL);
 	gz[a.len + 20] ^= 0x55;
 	ck_assert_int_lt(decode_status(gz, len, exp_len), 0);
 	gz[a.len + 20] ^= 0x55;
@@ -836,7 +849,10 @@ START_TEST(test_dynamic_single_distance_code)
 	put_code(&w, lc[256], 2);
 	ck_assert_int_eq(stream_status(&w, "abbbb"), 0);
 
-	/* The unused distance code. */
+	/*
+	 * The unused distance code: libdeflate (unlike zlib) decodes either
+	 * 1-bit code of a one-symbol code as that symbol.
+	 */
 	memset(&w, 0, sizeof(w));
 	put(&w, 1, 1);
 	put(&w, 2, 2);
@@ -845,7 +861,7 @@ START_TEST(test_dynamic_single_distance_code)
 	put_code(&w, lc[257], 2);
 	put_code(&w, 1, 1);
 	put_code(&w, lc[256], 2);
-	ck_assert_int_eq(stream_status(&w, "aaaa"), -EINVAL);
+	ck_assert_int_eq(stream_status(&w, "aaaa"), 0);
 }
 END_TEST
 
@@ -884,13 +900,13 @@ START_TEST(test_dynamic_end_only)
 	put_code(&w, 0, 1);
 	ck_assert_int_eq(stream_status(&w, ""), 0);
 
-	/* The other 1-bit code is unused. */
+	/* The other 1-bit code is unused: libdeflate decodes it as end of block too. */
 	memset(&w, 0, sizeof(w));
 	put(&w, 1, 1);
 	put(&w, 2, 2);
 	put_dyn_header(&w, lit, 257, dist, 1);
 	put_code(&w, 1, 1);
-	ck_assert_int_eq(stream_status(&w, ""), -EINVAL);
+	ck_assert_int_eq(stream_status(&w, ""), 0);
 }
 END_TEST
 

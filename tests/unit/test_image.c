@@ -129,6 +129,15 @@ static bool all_marker(const uint8_t *p, size_t len)
 	return true;
 }
 
+static bool all_zero(const uint8_t *p, size_t len)
+{
+	for (size_t i = 0; i < len; i++) {
+		if (p[i])
+			return false;
+	}
+	return true;
+}
+
 /* Loads @path and checks the error and message (which must name the file). */
 static void expect_load_error(const char *path, size_t ram_size, int err, const char *msg)
 {
@@ -260,7 +269,13 @@ static void check_loaded(const uint8_t *ram, size_t ram_size, const struct nb_im
 	ck_assert_uint_eq(info->load_size, IMG_IMAGE_SIZE);
 	ck_assert_uint_eq(info->file_size, IMG_FILE_SIZE);
 	ck_assert_uint_eq(info->page_size, 4096);
-	ck_assert(all_marker(ram, IMG_TEXT_OFFSET));
+	if (info->compressed) {
+		/* Decompressed at the load base, then moved up: zeros where it was. */
+		ck_assert(all_zero(ram, img->len));
+		ck_assert(all_marker(ram + img->len, IMG_TEXT_OFFSET - img->len));
+	} else {
+		ck_assert(all_marker(ram, IMG_TEXT_OFFSET));
+	}
 	ck_assert(memcmp(ram + IMG_TEXT_OFFSET, img->data, img->len) == 0);
 	/* The decompressor may leave scratch bytes just past the end. */
 	ck_assert(all_marker(ram + IMG_TEXT_OFFSET + img->len + 64,
@@ -538,9 +553,10 @@ END_TEST
 START_TEST(test_load_gzip_larger_than_announced)
 {
 	/*
-	 * image.gz then 256 KiB of zeros: more than image_size promises. The
-	 * last member's ISIZE tells how much, unless it is lower still (here
-	 * with an empty member after the zeros).
+	 * image.gz then 256 KiB of zeros: more than image_size promises, found
+	 * once decompressed. When even the load base cannot hold the output,
+	 * the last member's ISIZE tells how much it needs, unless it is lower
+	 * than RAM (here with an empty member after the zeros).
 	 */
 	struct blob a = fixture("image.gz"), b = fixture("zeros.gz"), c = fixture("empty.gz");
 	size_t len = a.len + b.len + c.len, ram_size = IMG_TEXT_OFFSET + IMG_IMAGE_SIZE;
@@ -554,10 +570,14 @@ START_TEST(test_load_gzip_larger_than_announced)
 	memcpy(gz + a.len + b.len, c.data, c.len);
 	scratch_init(&s);
 	path = scratch_file(&s, "Image.gz", gz, a.len + b.len);
-	expect_load_error(path, ram_size, -EFBIG, "needs 768 KiB, guest RAM has 704 KiB");
+	expect_load_error(path, ram_size, -EFBIG, "needs 832 KiB, guest RAM has 704 KiB");
+	expect_load_error(path, 200 * 1024, -EFBIG, "needs 256 KiB, guest RAM has 200 KiB");
+	expect_load_error(path, 300 * 1024, -EFBIG,
+			  "does not fit in guest RAM (300 KiB) once decompressed");
 	path = scratch_file(&s, "Image.gz", gz, len);
-	expect_load_error(path, ram_size, -EFBIG,
-			  "does not fit in guest RAM (704 KiB) once decompressed");
+	expect_load_error(path, ram_size, -EFBIG, "needs 832 KiB, guest RAM has 704 KiB");
+	expect_load_error(path, 200 * 1024, -EFBIG,
+			  "does not fit in guest RAM (200 KiB) once decompressed");
 
 	/* With room, the kernel is 64 KiB + 256 KiB of zeros. */
 	ram = guest_ram(2 * MIB);
