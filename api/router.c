@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "api/runtime_routes.h"
 #include "vmm/config_dump.h"
 #include "vmm/config_net.h"
 #include "vmm/cpu_config.h"
@@ -393,17 +394,6 @@ static void put_net(struct nb_api_ctx *c, const char *id, struct json_object *bo
 	answer(r, ret, err);
 }
 
-/* Firecracker's PATCH: a running interface's rate limiters. */
-static void patch_net(struct nb_api_ctx *c, const char *id, struct json_object *body,
-		      struct nb_api_response *r)
-{
-	(void)body;
-	if (!started(c, NB_NET_SECTION, r) || !check_id(id, r))
-		return;
-	faultf(r, "%s: changing a running interface's rate limiters is not supported yet",
-	       NB_NET_SECTION);
-}
-
 static void put_vsock(struct nb_api_ctx *c, const char *id, struct json_object *body,
 		      struct nb_api_response *r)
 {
@@ -419,22 +409,6 @@ static void put_vsock(struct nb_api_ctx *c, const char *id, struct json_object *
 	answer(r, ret, err);
 }
 
-static bool has_balloon(struct nb_api_ctx *c, struct nb_api_response *r)
-{
-	if (c->cfg->has_balloon)
-		return true;
-	faultf(r, "balloon: no balloon device is configured");
-	return false;
-}
-
-static void get_balloon(struct nb_api_ctx *c, const char *id, struct json_object *body,
-			struct nb_api_response *r)
-{
-	(void)id, (void)body;
-	if (has_balloon(c, r))
-		ok_json(r, nb_config_balloon_to_json(&c->cfg->balloon));
-}
-
 static void put_balloon(struct nb_api_ctx *c, const char *id, struct json_object *body,
 			struct nb_api_response *r)
 {
@@ -448,39 +422,6 @@ static void put_balloon(struct nb_api_ctx *c, const char *id, struct json_object
 	if (!ret)
 		c->cfg->has_balloon = true;
 	answer(r, ret, err);
-}
-
-/* Firecracker's PATCH /balloon: a new target for the running balloon. */
-static void patch_balloon(struct nb_api_ctx *c, const char *id, struct json_object *body,
-			  struct nb_api_response *r)
-{
-	char err[NB_API_ERR_LEN];
-	uint32_t mib = 0;
-
-	(void)id;
-	if (!started(c, "balloon", r) || !has_balloon(c, r))
-		return;
-	if (nb_config_parse_balloon_update(&mib, body, err, sizeof(err))) {
-		faultf(r, "%s", err);
-		return;
-	}
-	faultf(r, "balloon: changing the target of a running balloon is not supported yet");
-}
-
-static void balloon_stats(struct nb_api_ctx *c, const char *id, struct json_object *body,
-			  struct nb_api_response *r)
-{
-	char err[NB_API_ERR_LEN];
-	uint32_t secs = 0;
-
-	(void)id;
-	if (!started(c, "balloon", r) || !has_balloon(c, r))
-		return;
-	if (body && nb_config_parse_balloon_stats_update(&secs, body, err, sizeof(err))) {
-		faultf(r, "%s", err);
-		return;
-	}
-	faultf(r, "balloon: statistics are not supported yet");
 }
 
 static void put_actions(struct nb_api_ctx *c, const char *id, struct json_object *body,
@@ -637,13 +578,13 @@ static const struct route routes[] = {
     {NB_HTTP_PUT, "snapshot/load", put_snapshot_load, NULL},
     /* The devices: a route is a line. */
     {NB_HTTP_PUT, "network-interfaces/*", put_net, NULL},
-    {NB_HTTP_PATCH, "network-interfaces/*", patch_net, NULL},
+    {NB_HTTP_PATCH, "network-interfaces/*", nb_api_patch_net, NULL},
     {NB_HTTP_PUT, "vsock", put_vsock, NULL},
-    {NB_HTTP_GET, "balloon", get_balloon, NULL},
+    {NB_HTTP_GET, "balloon", nb_api_get_balloon, NULL},
     {NB_HTTP_PUT, "balloon", put_balloon, NULL},
-    {NB_HTTP_PATCH, "balloon", patch_balloon, NULL},
-    {NB_HTTP_GET, "balloon/statistics", balloon_stats, NULL},
-    {NB_HTTP_PATCH, "balloon/statistics", balloon_stats, NULL},
+    {NB_HTTP_PATCH, "balloon", nb_api_patch_balloon, NULL},
+    {NB_HTTP_GET, "balloon/statistics", nb_api_get_balloon_stats, NULL},
+    {NB_HTTP_PATCH, "balloon/statistics", nb_api_patch_balloon_stats, NULL},
     {NB_HTTP_PATCH, "balloon/hinting/start", NULL, NOT_YET("balloon free page hinting")},
     {NB_HTTP_GET, "balloon/hinting/status", NULL, NOT_YET("balloon free page hinting")},
     {NB_HTTP_PATCH, "balloon/hinting/stop", NULL, NOT_YET("balloon free page hinting")},

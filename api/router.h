@@ -23,6 +23,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 #include "api/http.h"
 #include "api/snapshot_req.h"
@@ -31,6 +32,18 @@
 #define NB_API_ERR_LEN 512
 
 enum nb_api_state { NB_API_NOT_STARTED, NB_API_RUNNING, NB_API_PAUSED };
+
+/*
+ * GET /balloon/statistics: the sizes, then the guest's values by virtio's
+ * tag (0 swap_in .. 9 hugetlb_failures, Firecracker's names in that order),
+ * each shown only when @present has its bit (the guest may not send all).
+ */
+#define NB_API_BALLOON_GUEST_STATS 10
+struct nb_api_balloon_stats {
+	uint32_t target_pages, actual_pages, target_mib, actual_mib;
+	uint64_t guest[NB_API_BALLOON_GUEST_STATS];
+	uint32_t present;
+};
 
 /* What the router asks of the VMM (vmm/vmm.c; a fake in unit tests). */
 struct nb_api_backend_ops {
@@ -58,6 +71,25 @@ struct nb_api_backend_ops {
 	int (*snapshot_create)(void *backend, const struct nb_snapshot_create_req *req, char *err,
 			       size_t errlen);
 	int (*snapshot_load)(void *backend, const struct nb_snapshot_load_req *req, char *err,
+			     size_t errlen);
+	/*
+	 * On a started microVM (api/runtime_routes.h); NULL: not supported.
+	 * PATCH /network-interfaces/{id}: interface @index gets new RX and
+	 * TX limits (NULL: unchanged; within one, a bucket without has_*
+	 * unchanged, a bucket of size 0 unlimited).
+	 */
+	int (*update_net)(void *backend, unsigned int index,
+			  const struct nb_rate_limiter_config *rx,
+			  const struct nb_rate_limiter_config *tx, char *err, size_t errlen);
+	/* PATCH /balloon: the balloon's new target. */
+	int (*balloon_set_target)(void *backend, uint32_t amount_mib, char *err, size_t errlen);
+	/* PATCH /balloon/statistics: the new polling interval (never 0 here). */
+	int (*balloon_set_stats_interval)(void *backend, uint32_t secs, char *err, size_t errlen);
+	/* GET /balloon: the running device's configuration. */
+	int (*balloon_config)(void *backend, struct nb_balloon_config *out, char *err,
+			      size_t errlen);
+	/* GET /balloon/statistics (the router checked that statistics are on). */
+	int (*balloon_stats)(void *backend, struct nb_api_balloon_stats *out, char *err,
 			     size_t errlen);
 };
 

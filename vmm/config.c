@@ -608,7 +608,8 @@ static int parse_root(struct nb_vm_config *c, struct json_object *root, char *er
 	ret = nb_cj_check_keys(root, "", known, NULL, err, errlen);
 	if (!ret)
 		ret = check_unsupported(root, err, errlen);
-	if (!ret && nb_cj_field(root, S_BOOT, &v)) {
+	/* null: not configured yet, as GET /vm/config writes it. */
+	if (!ret && nb_cj_field(root, S_BOOT, &v) && v) {
 		ret = nb_config_parse_boot_source(&c->boot, v, err, errlen);
 		c->has_boot = !ret;
 	}

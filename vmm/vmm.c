@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include "vmm/snapshot.h"
+#include "vmm/vmm_devices.h"
 #include "vmm/version.h"
 
 #define FAIL(r, ...)                                                                               \
@@ -196,6 +197,11 @@ static const struct nb_api_backend_ops backend_ops = {
     .update_drive = backend_update_drive,
     .snapshot_create = backend_snapshot_create,
     .snapshot_load = backend_snapshot_load,
+    .update_net = nb_vmm_update_net,
+    .balloon_set_target = nb_vmm_balloon_set_target,
+    .balloon_set_stats_interval = nb_vmm_balloon_set_stats_interval,
+    .balloon_config = nb_vmm_balloon_config,
+    .balloon_stats = nb_vmm_balloon_stats,
 };
 
 static void handle(void *ctx, enum nb_http_method method, const char *path, size_t path_len,

@@ -1111,7 +1111,10 @@ START_TEST(test_unused_sections_file)
 	expect_error("{\"entropy\": []}", "entropy: must be an object, not an array");
 	expect_error("{\"serial\": []}", "serial: must be an object, not an array");
 	expect_error("{\"drives\": null}", "drives: must be an array, not null");
-	expect_error("{\"boot-source\": null}", "boot-source: must be an object, not null");
+	/* What GET /vm/config writes before a boot source is set. */
+	expect_ok("{\"boot-source\": null}", &c);
+	ck_assert(!c.has_boot);
+	nb_config_free(&c);
 }
 END_TEST
 
