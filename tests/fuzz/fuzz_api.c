@@ -5,8 +5,8 @@
  * up to the first newline and a body (the rest; none when empty). The fake
  * backend starts the VM when the configuration validates. Every answer is
  * 200, 204 or 400 (500 only when out of memory) with a JSON body where
- * there is one; GET /vm/config of a configuration with a boot source reads
- * back as a config file to the same JSON.
+ * there is one; GET /vm/config reads back as a config file to the same
+ * JSON.
  */
 #include <json-c/json.h>
 #include <stdint.h>
@@ -48,11 +48,43 @@ static int update(void *b, unsigned int i, const char *path,
 	return 0;
 }
 
+static int update_net(void *b, unsigned int i, const struct nb_rate_limiter_config *rx,
+		      const struct nb_rate_limiter_config *tx, char *err, size_t errlen)
+{
+	(void)b, (void)i, (void)rx, (void)tx, (void)err, (void)errlen;
+	return 0;
+}
+
+static int balloon_u32(void *b, uint32_t x, char *err, size_t errlen)
+{
+	(void)b, (void)x, (void)err, (void)errlen;
+	return 0;
+}
+
+static int balloon_config(void *b, struct nb_balloon_config *out, char *err, size_t errlen)
+{
+	(void)err, (void)errlen;
+	*out = ((struct nb_vm_config *)b)->balloon;
+	return 0;
+}
+
+static int balloon_stats(void *b, struct nb_api_balloon_stats *out, char *err, size_t errlen)
+{
+	(void)b, (void)err, (void)errlen;
+	*out = (struct nb_api_balloon_stats){.target_pages = 1, .present = 0x2a5};
+	return 0;
+}
+
 static const struct nb_api_backend_ops ops = {
     .start = start,
     .pause = pause_vm,
     .resume = resume_vm,
     .update_drive = update,
+    .update_net = update_net,
+    .balloon_set_target = balloon_u32,
+    .balloon_set_stats_interval = balloon_u32,
+    .balloon_config = balloon_config,
+    .balloon_stats = balloon_stats,
 };
 
 static void check(const struct nb_api_response *r)
@@ -102,7 +134,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	}
 	nb_api_route(&ctx, NB_HTTP_GET, "/vm/config", 10, NULL, 0, &r);
 	check(&r);
-	if (cfg.has_boot) {
+	{
 		struct nb_vm_config back;
 		struct json_object *o;
 		char err[512];
