@@ -520,8 +520,10 @@ static void put_snapshot_create(struct nb_api_ctx *c, const char *id, struct jso
 	(void)id;
 	if (nb_snapshot_create_req_parse(body, &req, err, sizeof(err))) {
 		nb_api_fault(r, 400, err);
-	} else if (req.diff) {
-		faultf(r, "snapshot/create.snapshot_type: Diff snapshots are not supported yet");
+	} else if (req.diff && !c->cfg->machine.track_dirty_pages) {
+		faultf(r, "snapshot/create.snapshot_type: Diff snapshots need dirty page tracking "
+			  "(machine-config track_dirty_pages, or track_dirty_pages at "
+			  "snapshot/load)");
 	} else if (!c->ops->snapshot_create) {
 		faultf(r, "snapshot/create: snapshots are not supported here");
 	} else if (c->state != NB_API_PAUSED) {

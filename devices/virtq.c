@@ -61,6 +61,8 @@ static int map_rings(const struct nb_virtq *q, const struct nb_guest_mem *m, str
 	r->desc = nb_mem_ptr(m, q->desc_addr, (uint64_t)q->size * DESC_SIZE);
 	r->avail = nb_mem_ptr(m, q->avail_addr, avail_bytes(q->size));
 	r->used = nb_mem_ptr(m, q->used_addr, used_bytes(q->size));
+	/* The device writes the used ring (and, with event idx, avail_event). */
+	nb_mem_mark_dirty(m, q->used_addr, used_bytes(q->size));
 	if (!r->desc || !r->avail || !r->used)
 		return -EINVAL;
 	return 0;
@@ -178,6 +180,8 @@ static int add_buf(const struct nb_guest_mem *m, struct nb_virtq_chain *c, const
 	b = &c->bufs[c->nr++];
 	*b = (struct nb_virtq_buf){.gpa = d->addr, .len = d->len, .write = write, .host = host};
 	if (write) {
+		/* Dirty as soon as it is handed to a device: a superset of what it writes. */
+		nb_mem_mark_dirty(m, d->addr, d->len);
 		c->write_len += d->len;
 	} else {
 		c->nr_read++;

@@ -5,6 +5,7 @@
 #include <fcntl.h>
 #include <linux/memfd.h>
 #include <linux/mman.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
@@ -98,11 +99,60 @@ int nb_mem_add_file(struct nb_guest_mem *m, uint64_t gpa, uint64_t size, int fd)
 
 void nb_mem_destroy(struct nb_guest_mem *m)
 {
+	nb_mem_track_dirty(m, false);
 	for (unsigned i = 0; i < m->nr; i++) {
 		munmap(m->regions[i].host, m->regions[i].size);
 		close(m->regions[i].fd);
 	}
 	m->nr = 0;
+}
+
+#define DIRTY_PAGE 4096u
+
+static size_t bitmap_words(const struct nb_mem_region *r)
+{
+	return (size_t)((r->size / DIRTY_PAGE + 63) / 64);
+}
+
+int nb_mem_track_dirty(struct nb_guest_mem *m, bool on)
+{
+	for (unsigned i = 0; i < m->nr; i++) {
+		struct nb_mem_region *r = &m->regions[i];
+
+		if (!on) {
+			free(r->dirty);
+			r->dirty = NULL;
+		} else if (!r->dirty && !(r->dirty = calloc(bitmap_words(r), sizeof(uint64_t)))) {
+			nb_mem_track_dirty(m, false);
+			return -ENOMEM;
+		}
+	}
+	return 0;
+}
+
+void nb_mem_mark_dirty(const struct nb_guest_mem *m, uint64_t gpa, uint64_t len)
+{
+	for (unsigned i = 0; i < m->nr && len; i++) {
+		const struct nb_mem_region *r = &m->regions[i];
+		uint64_t off = gpa - r->gpa, end;
+
+		if (!r->dirty || gpa < r->gpa || off >= r->size)
+			continue;
+		end = len < r->size - off ? off + len : r->size;
+		for (uint64_t p = off / DIRTY_PAGE; p <= (end - 1) / DIRTY_PAGE; p++)
+			__atomic_fetch_or(&r->dirty[p / 64], 1ULL << (p % 64), __ATOMIC_RELAXED);
+		return;
+	}
+}
+
+void nb_mem_take_dirty(struct nb_guest_mem *m, unsigned i, uint64_t *bits)
+{
+	struct nb_mem_region *r = i < m->nr ? &m->regions[i] : NULL;
+
+	if (!r || !r->dirty)
+		return;
+	for (size_t w = 0; w < bitmap_words(r); w++)
+		bits[w] |= __atomic_exchange_n(&r->dirty[w], 0, __ATOMIC_RELAXED);
 }
 
 void *nb_mem_ptr(const struct nb_guest_mem *m, uint64_t gpa, uint64_t len)
@@ -136,5 +186,6 @@ int nb_mem_write(const struct nb_guest_mem *m, uint64_t gpa, const void *buf, si
 	if (!p)
 		return -EFAULT;
 	memcpy(p, buf, len);
+	nb_mem_mark_dirty(m, gpa, len);
 	return 0;
 }

@@ -26,7 +26,8 @@ struct nb_mem_region {
 	uint64_t gpa;
 	uint64_t size;
 	uint8_t *host;
-	int fd; /* the memfd behind it */
+	int fd;		 /* the memfd behind it */
+	uint64_t *dirty; /* while tracking: a bit per 4 KiB page nestbox wrote */
 };
 
 struct nb_guest_mem {
@@ -60,7 +61,20 @@ void nb_mem_destroy(struct nb_guest_mem *m);
 /* Host pointer for [gpa, gpa + len) if it lies inside one region, else NULL. */
 void *nb_mem_ptr(const struct nb_guest_mem *m, uint64_t gpa, uint64_t len);
 
-/* Copies to/from guest memory: 0 or -EFAULT when out of bounds. */
+/*
+ * Dirty tracking of what nestbox itself writes into guest memory (devices,
+ * the boot loader), for Diff snapshots: KVM's dirty log sees only what the
+ * guest writes. nb_mem_track_dirty allocates (or, @on false, frees) a bitmap
+ * per region: 0 or -ENOMEM. nb_mem_mark_dirty marks the pages of [gpa, gpa +
+ * len) (any thread; nothing when not tracking). nb_mem_take_dirty ORs
+ * region @i's marks into @bits (a bit per 4 KiB page of the region) and
+ * clears them.
+ */
+int nb_mem_track_dirty(struct nb_guest_mem *m, bool on);
+void nb_mem_mark_dirty(const struct nb_guest_mem *m, uint64_t gpa, uint64_t len);
+void nb_mem_take_dirty(struct nb_guest_mem *m, unsigned i, uint64_t *bits);
+
+/* Copies to/from guest memory (a write is marked dirty): 0 or -EFAULT when out of bounds. */
 int nb_mem_read(const struct nb_guest_mem *m, uint64_t gpa, void *buf, size_t len);
 int nb_mem_write(const struct nb_guest_mem *m, uint64_t gpa, const void *buf, size_t len);
 

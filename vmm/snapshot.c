@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include "arch/aarch64/gic_state.h"
+#include "arch/aarch64/kvm_vm.h"
 #include "arch/aarch64/vcpu.h"
 #include "arch/aarch64/vcpu_state.h"
 #include "devices/legacy_state.h"
@@ -105,14 +106,65 @@ static void save_devices(struct nb_vm *vm, struct nb_sbuf *b)
 	}
 }
 
+/* [pos, end) of guest RAM @host to the same offsets of @fd. 0 or -errno. */
+static int write_range(int fd, const uint8_t *host, off_t pos, off_t end)
+{
+	while (pos < end) {
+		ssize_t w = pwrite(fd, host + pos, (size_t)(end - pos), pos);
+
+		if (w < 0 && errno == EINTR)
+			continue;
+		if (w <= 0)
+			return w < 0 ? -errno : -EIO;
+		pos += w;
+	}
+	return 0;
+}
+
 /*
- * Guest RAM to @path. From a memfd only what the guest touched (SEEK_DATA
- * ranges; holes stay holes in the file); from a privately mapped file (a
- * restored VM) everything, since its changed pages are not in that file.
+ * What changed in guest RAM since the last snapshot (or the boot, or the
+ * load): KVM's log of the guest's writes and guest_mem's of nestbox's own,
+ * a bit per 4 KiB page in a new *@bits. Reading them restarts both logs.
  */
-static int save_memory(const struct nb_mem_region *m, bool sparse, const char *path)
+static int take_dirty(struct nb_vm *vm, uint64_t **bits)
+{
+	size_t words = (size_t)((vm->ram_size / 4096 + 63) / 64);
+	int r;
+
+	*bits = calloc(words, sizeof(uint64_t));
+	if (!*bits)
+		return -ENOMEM;
+	r = nb_kvm_get_dirty_log(vm->vm_fd, 0, *bits);
+	if (r) {
+		free(*bits);
+		*bits = NULL;
+		return r;
+	}
+	nb_mem_take_dirty(&vm->mem, 0, *bits);
+	return 0;
+}
+
+/* The next run of set (@set) or clear bits of @bits from page @p, up to @n. */
+static uint64_t run_end(const uint64_t *bits, uint64_t p, uint64_t n, bool set)
+{
+	while (p < n && !!(bits[p / 64] & (1ULL << (p % 64))) == set)
+		p++;
+	return p;
+}
+
+/*
+ * Guest RAM to @path, a file of the RAM's size. With @dirty (a Diff
+ * snapshot) only the pages it marks, the rest left as holes: laid over the
+ * memory file of the snapshot before, it gives this one. Otherwise from a
+ * memfd only what the guest touched (SEEK_DATA ranges; holes stay holes),
+ * from a privately mapped file (a restored VM) everything, since its
+ * changed pages are not in that file.
+ */
+static int save_memory(const struct nb_mem_region *m, bool sparse, const uint64_t *dirty,
+		       const char *path)
 {
 	int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+	uint64_t pages = m->size / 4096, p = 0;
 	off_t pos = 0, end;
 	int r = 0;
 
@@ -120,7 +172,14 @@ static int save_memory(const struct nb_mem_region *m, bool sparse, const char *p
 		return -errno;
 	if (ftruncate(fd, (off_t)m->size) < 0)
 		r = -errno;
-	while (!r && pos < (off_t)m->size) {
+	while (!r && dirty && p < pages) {
+		uint64_t q = run_end(dirty, p, pages, true);
+
+		if (q > p)
+			r = write_range(fd, m->host, (off_t)(p * 4096), (off_t)(q * 4096));
+		p = run_end(dirty, q, pages, false);
+	}
+	while (!r && !dirty && pos < (off_t)m->size) {
 		if (sparse) {
 			pos = lseek(m->fd, pos, SEEK_DATA);
 			if (pos < 0) {
@@ -133,17 +192,8 @@ static int save_memory(const struct nb_mem_region *m, bool sparse, const char *p
 		} else {
 			end = (off_t)m->size;
 		}
-		while (pos < end) {
-			ssize_t w = pwrite(fd, m->host + pos, (size_t)(end - pos), pos);
-
-			if (w < 0 && errno == EINTR)
-				continue;
-			if (w <= 0) {
-				r = w < 0 ? -errno : -EIO;
-				break;
-			}
-			pos += w;
-		}
+		r = write_range(fd, m->host, pos, end);
+		pos = end;
 	}
 	if (!r && fsync(fd) < 0)
 		r = -errno;
@@ -155,10 +205,17 @@ static int save_memory(const struct nb_mem_region *m, bool sparse, const char *p
 }
 
 int nb_snapshot_create(struct nb_vm *vm, const struct nb_vm_config *cfg, const char *state_path,
-		       const char *mem_path, char *err, size_t errlen)
+		       const char *mem_path, bool diff, char *err, size_t errlen)
 {
+	uint64_t *dirty = NULL;
 	struct nb_sbuf b;
 	int r;
+
+	if (diff && !cfg->machine.track_dirty_pages) /* the API refuses it first */
+		FAIL(-EINVAL, "snapshot: a Diff snapshot without dirty page tracking");
+	/* Each snapshot restarts the logs, so that a Diff holds what changed since. */
+	if (cfg->machine.track_dirty_pages && (r = take_dirty(vm, &dirty)))
+		FAIL(r, "snapshot: KVM_GET_DIRTY_LOG: %s", strerror(-r));
 
 	nb_sbuf_init(&b);
 	r = save_config(cfg, &b);
@@ -171,11 +228,13 @@ int nb_snapshot_create(struct nb_vm *vm, const struct nb_vm_config *cfg, const c
 		r = nb_snapshot_file_write(state_path, &b, err, errlen);
 	}
 	if (!r) {
-		r = save_memory(&vm->mem.regions[0], !vm->mem_from_file, mem_path);
+		r = save_memory(&vm->mem.regions[0], !vm->mem_from_file, diff ? dirty : NULL,
+				mem_path);
 		if (r)
 			snprintf(err, errlen, "mem_file_path %s: %s", mem_path, strerror(-r));
 	}
 	nb_sbuf_free(&b);
+	free(dirty);
 	return r;
 }
 
@@ -228,8 +287,22 @@ static int restore_vm(struct nb_vm *vm, const struct nb_vm_config *cfg, struct n
 
 	if (nb_sbuf_error(s) || nr != vm->nr_vcpus || ram != vm->ram_size)
 		FAIL(-EBADMSG, "snapshot: the saved VM does not match its configuration");
+	/*
+	 * A non-VHE guest hypervisor runs without the VM-wide offset (see
+	 * vm.c): its counter is the host's, which must not have gone back
+	 * since the snapshot (a host reboot), or every timer it armed would
+	 * wait that long.
+	 */
+	if (cfg->machine.el2_e2h0) {
+		if (nb_host_counter() < cnt)
+			FAIL(-EINVAL, "snapshot: a guest hypervisor with el2_e2h0 counts on the "
+				      "host's counter, which is behind the snapshot's: restore it "
+				      "on the host that took it, before that host reboots");
+		return 0;
+	}
 	/* Before any timer register: the guest's time goes on from the snapshot. */
-	if (!cfg->machine.el2_e2h0 && (r = nb_vm_set_guest_counter(vm->vm_fd, cnt)))
+	r = nb_vm_set_guest_counter(vm->vm_fd, cnt);
+	if (r)
 		FAIL(r, "KVM_ARM_SET_COUNTER_OFFSET: %s", strerror(-r));
 	return 0;
 }

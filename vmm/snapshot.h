@@ -29,10 +29,14 @@
 
 /*
  * Writes the state of the paused VM @vm, built from @cfg, to @state_path
- * and its memory to @mem_path. 0 or -errno with one line in @err.
+ * and its memory to @mem_path: all of it, or with @diff (which needs
+ * cfg->machine.track_dirty_pages) only the pages changed since the last
+ * snapshot, the boot or the load, the rest of the file left as holes (lay
+ * it over the previous snapshot's memory file to load it). 0 or -errno with
+ * one line in @err.
  */
 int nb_snapshot_create(struct nb_vm *vm, const struct nb_vm_config *cfg, const char *state_path,
-		       const char *mem_path, char *err, size_t errlen);
+		       const char *mem_path, bool diff, char *err, size_t errlen);
 
 /*
  * Reads the configuration saved in @state_path into @cfg (initialised;

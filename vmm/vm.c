@@ -108,7 +108,11 @@ static int create_memory(struct nb_vm *vm, const struct nb_machine_config *m, co
 		FAIL(r, "guest memory: cannot map %llu MiB%s: %s",
 		     (unsigned long long)(vm->ram_size / MIB), huge ? " of 2 MiB huge pages" : "",
 		     strerror(-r));
-	r = nb_kvm_set_memory(vm->vm_fd, 0, NB_RAM_BASE, vm->ram_size, vm->mem.regions[0].host);
+	/* Diff snapshots: KVM logs what the guest writes, guest_mem what nestbox writes. */
+	if (m->track_dirty_pages && (r = nb_mem_track_dirty(&vm->mem, true)))
+		FAIL(r, "machine-config.track_dirty_pages: %s", strerror(-r));
+	r = nb_kvm_set_memory(vm->vm_fd, 0, NB_RAM_BASE, vm->ram_size, vm->mem.regions[0].host,
+			      m->track_dirty_pages);
 	if (r)
 		FAIL(r, "guest memory: KVM_SET_USER_MEMORY_REGION: %s", strerror(-r));
 	return 0;

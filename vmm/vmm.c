@@ -125,8 +125,8 @@ static int backend_snapshot_create(void *b, const struct nb_snapshot_create_req 
 {
 	struct nb_vmm *v = b;
 
-	return nb_snapshot_create(&v->vm, &v->cfg, req->snapshot_path, req->mem_file_path, err,
-				  errlen);
+	return nb_snapshot_create(&v->vm, &v->cfg, req->snapshot_path, req->mem_file_path,
+				  req->diff, err, errlen);
 }
 
 /* network_overrides: a saved interface gets another tap. */
@@ -166,6 +166,8 @@ static int backend_snapshot_load(void *b, const struct nb_snapshot_load_req *req
 		FAIL(-EALREADY, "snapshot/load: the microVM is already running");
 	nb_config_init(&cfg);
 	r = nb_snapshot_read_config(req->snapshot_path, &cfg, err, errlen);
+	/* Tracking is the load's choice (Firecracker's), not the snapshot's. */
+	cfg.machine.track_dirty_pages = req->track_dirty_pages;
 	if (!r)
 		r = apply_overrides(&cfg, req, err, errlen);
 	if (!r)

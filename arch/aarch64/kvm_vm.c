@@ -32,16 +32,25 @@ int nb_kvm_run_size(int kvm_fd)
 	return sz < 0 ? -errno : sz;
 }
 
-int nb_kvm_set_memory(int vm_fd, uint32_t slot, uint64_t gpa, uint64_t size, void *host)
+int nb_kvm_set_memory(int vm_fd, uint32_t slot, uint64_t gpa, uint64_t size, void *host,
+		      bool log_dirty)
 {
 	struct kvm_userspace_memory_region r = {
 	    .slot = slot,
+	    .flags = log_dirty ? KVM_MEM_LOG_DIRTY_PAGES : 0,
 	    .guest_phys_addr = gpa,
 	    .memory_size = size,
 	    .userspace_addr = (uintptr_t)host,
 	};
 
 	return ioctl(vm_fd, KVM_SET_USER_MEMORY_REGION, &r) < 0 ? -errno : 0;
+}
+
+int nb_kvm_get_dirty_log(int vm_fd, uint32_t slot, uint64_t *bitmap)
+{
+	struct kvm_dirty_log d = {.slot = slot, .dirty_bitmap = bitmap};
+
+	return ioctl(vm_fd, KVM_GET_DIRTY_LOG, &d) < 0 ? -errno : 0;
 }
 
 int nb_kvm_ioeventfd(int vm_fd, uint64_t addr, uint32_t len, uint64_t datamatch, int fd,

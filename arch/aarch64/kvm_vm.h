@@ -24,8 +24,15 @@ int nb_kvm_ipa_limit(int ipa_max);
 /* KVM_GET_VCPU_MMAP_SIZE: the size of a vCPU's kvm_run mapping, or -errno. */
 int nb_kvm_run_size(int kvm_fd);
 
-/* KVM_SET_USER_MEMORY_REGION. */
-int nb_kvm_set_memory(int vm_fd, uint32_t slot, uint64_t gpa, uint64_t size, void *host);
+/* KVM_SET_USER_MEMORY_REGION, with KVM_MEM_LOG_DIRTY_PAGES if @log_dirty. */
+int nb_kvm_set_memory(int vm_fd, uint32_t slot, uint64_t gpa, uint64_t size, void *host,
+		      bool log_dirty);
+
+/*
+ * KVM_GET_DIRTY_LOG: the pages of @slot the guest wrote since the last call
+ * (a bit per 4 KiB page into @bitmap, 64-bit words), and the log restarts.
+ */
+int nb_kvm_get_dirty_log(int vm_fd, uint32_t slot, uint64_t *bitmap);
 
 /*
  * KVM_IOEVENTFD: a guest write of @len bytes of value @datamatch at @addr

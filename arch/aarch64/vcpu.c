@@ -179,6 +179,11 @@ static uint64_t read_cntvct(void)
 	return v;
 }
 
+uint64_t nb_host_counter(void)
+{
+	return read_cntvct();
+}
+
 int nb_vm_set_guest_counter(int vm_fd, uint64_t guest_cnt)
 {
 	struct kvm_arm_counter_offset off = { .counter_offset = read_cntvct() - guest_cnt };

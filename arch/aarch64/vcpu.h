@@ -91,6 +91,9 @@ int nb_vm_set_counter_offset(int vm_fd);
  */
 int nb_vm_set_guest_counter(int vm_fd, uint64_t guest_cnt);
 
+/* The host's counter now (what a VM without the VM-wide offset counts). */
+uint64_t nb_host_counter(void);
+
 /* Reads one 64-bit register by its KVM id. 0 or -errno. */
 int nb_vcpu_get_reg(int vcpu_fd, uint64_t id, uint64_t *val);
 int nb_vcpu_set_reg(int vcpu_fd, uint64_t id, uint64_t val);

@@ -88,5 +88,5 @@ int nb_vcpu_state_restore(int vcpu_fd, struct nb_sbuf *b, char *err, size_t errl
 
 int nb_vcpu_guest_counter(int vcpu_fd, uint64_t *cnt)
 {
-	return nb_vcpu_get_reg(vcpu_fd, KVM_REG_ARM_TIMER_CNT, cnt);
+	return nb_vcpu_get_reg(vcpu_fd, KVM_REG_ARM_PTIMER_CNT, cnt);
 }

@@ -29,7 +29,15 @@ int nb_vcpu_state_save(int vcpu_fd, struct nb_sbuf *b);
  */
 int nb_vcpu_state_restore(int vcpu_fd, struct nb_sbuf *b, char *err, size_t errlen);
 
-/* The guest's virtual counter (CNTVCT_EL0 as the guest sees it). */
+/*
+ * The VM's counter: the host counter less the VM-wide offset, which is the
+ * counter every vCPU sees when the VM-wide offset is in use (the guest's
+ * CNTVCT_EL0 for a microVM, and for a guest hypervisor the counter its own
+ * EL2 sees). Read through the physical timer (KVM_REG_ARM_PTIMER_CNT): the
+ * virtual one of a guest hypervisor's vCPU also subtracts the CNTVOFF_EL2
+ * it set for its own guest, so restoring from it would turn the guest
+ * hypervisor's clock back by that much.
+ */
 int nb_vcpu_guest_counter(int vcpu_fd, uint64_t *cnt);
 
 #endif

@@ -33,6 +33,41 @@ START_TEST(test_add_and_translate)
 }
 END_TEST
 
+/* Only while tracking: nestbox's writes mark their pages, taking them clears the marks. */
+START_TEST(test_dirty_tracking)
+{
+	struct nb_guest_mem m;
+	uint64_t bits[16] = {0}; /* 4 MiB: 1024 pages, 16 words */
+	uint32_t v = 1;
+
+	nb_mem_init(&m);
+	ck_assert_int_eq(nb_mem_add_ram(&m, BASE, 4 * MIB, false), 0);
+	ck_assert_int_eq(nb_mem_write(&m, BASE, &v, 4), 0);
+	nb_mem_take_dirty(&m, 0, bits);
+	ck_assert_uint_eq(bits[0], 0); /* not tracking yet */
+	ck_assert_int_eq(nb_mem_track_dirty(&m, true), 0);
+	ck_assert_int_eq(nb_mem_write(&m, BASE + 4096 - 2, &v, 4), 0); /* pages 0 and 1 */
+	nb_mem_mark_dirty(&m, BASE + 64 * 4096, 3 * 4096);	       /* 64, 65, 66 */
+	nb_mem_mark_dirty(&m, BASE + 4 * MIB - 1, 100);		       /* clipped: 1023 */
+	nb_mem_mark_dirty(&m, BASE - 4096, 4096);		       /* outside: nothing */
+	nb_mem_mark_dirty(&m, BASE + 8 * MIB, 4096);
+	nb_mem_take_dirty(&m, 0, bits);
+	ck_assert_uint_eq(bits[0], 3);
+	ck_assert_uint_eq(bits[1], 7);
+	ck_assert_uint_eq(bits[15], 1ULL << 63);
+	for (int w = 2; w < 15; w++)
+		ck_assert_uint_eq(bits[w], 0);
+	memset(bits, 0, sizeof(bits));
+	nb_mem_take_dirty(&m, 0, bits); /* taken: cleared */
+	nb_mem_take_dirty(&m, 3, bits); /* no such region: nothing */
+	for (int w = 0; w < 16; w++)
+		ck_assert_uint_eq(bits[w], 0);
+	ck_assert_int_eq(nb_mem_track_dirty(&m, false), 0);
+	nb_mem_mark_dirty(&m, BASE, 4096);
+	nb_mem_destroy(&m);
+}
+END_TEST
+
 START_TEST(test_out_of_bounds_is_refused)
 {
 	struct nb_guest_mem m;
@@ -158,6 +193,7 @@ int main(void)
 	tcase_add_test(tc, test_hugepages_pool_too_small);
 	tcase_add_test(tc, test_out_of_bounds_is_refused);
 	tcase_add_test(tc, test_bad_regions);
+	tcase_add_test(tc, test_dirty_tracking);
 	suite_add_tcase(s, tc);
 	return nb_check_run(s);
 }

@@ -627,7 +627,8 @@ START_TEST(snapshot_state_rules)
 	expect_fault(PUT, "/snapshot/create",
 		     "{\"snapshot_path\": \"/s\", \"mem_file_path\": \"/m\", \"snapshot_type\": "
 		     "\"Diff\"}",
-		     "snapshot/create.snapshot_type: Diff snapshots are not supported yet");
+		     "snapshot/create.snapshot_type: Diff snapshots need dirty page tracking "
+		     "(machine-config track_dirty_pages, or track_dirty_pages at snapshot/load)");
 	expect_fault(PUT, "/snapshot/load", "{\"snapshot_path\": \"/s\"}",
 		     "snapshot/load: give one of mem_backend and mem_file_path");
 	expect_fault(PUT, "/snapshot/load",

@@ -169,6 +169,21 @@ START_TEST(test_simple_chain)
 }
 END_TEST
 
+/* Under dirty tracking, what a device may write is marked: its buffers, the used ring. */
+START_TEST(test_dirty_marks)
+{
+	uint64_t bits[1] = {0}; /* 16 pages */
+
+	ck_assert_int_eq(nb_mem_track_dirty(&mem, true), 0);
+	desc(0, BUF, 16, R, 1);		     /* page 4: the device only reads it */
+	desc(1, TABLE + 0x10, 0x1000, W, 0); /* pages 8 and 9 */
+	offer(0);
+	ck_assert_int_eq(nb_virtq_pop(&q, &mem, &ch), 1);
+	nb_mem_take_dirty(&mem, 0, bits);
+	ck_assert_uint_eq(bits[0], 1u << 2 | 1u << 8 | 1u << 9);
+}
+END_TEST
+
 START_TEST(test_zero_length_buffer)
 {
 	desc(0, BUF, 0, 0, 0);
@@ -597,6 +612,7 @@ static Suite *virtq_suite(void)
 	tcase_add_checked_fixture(bad, setup, teardown);
 	tcase_add_test(ok, test_empty);
 	tcase_add_test(ok, test_simple_chain);
+	tcase_add_test(ok, test_dirty_marks);
 	tcase_add_test(ok, test_zero_length_buffer);
 	tcase_add_test(ok, test_full_queue_chain);
 	tcase_add_test(ok, test_indirect);

@@ -3,9 +3,13 @@
 # with a drive and the entropy device counts a tick a second; it is paused,
 # snapshotted, resumed. Two fresh nestbox processes load the same snapshot
 # at once (a sandbox pool from one image): one resumes at load and counts on
-# from where the snapshot was (not from 0) until the guest powers off and
-# nestbox exits 0; the other loads paused, stays silent, then counts on
-# when resumed. Bad loads and creates are refused with a fault_message.
+# from where the snapshot was (not from 0), reads its drive (first read
+# after the restore: intact), the guest powers off and nestbox exits 0; the
+# other loads paused, stays silent, then counts on when resumed. The
+# original, with track_dirty_pages, then takes a Diff snapshot two ticks
+# later; laid over the Full memory file (nestbox-rebase-snap) it loads and
+# counts on from there. Bad loads and creates are refused with a
+# fault_message.
 tick() { sed -n 's/^NESTBOX-TICK \([0-9]*\) .*/\1/p' "$1" | tail -1; }
 first_tick() { sed -n 's/^NESTBOX-TICK \([0-9]*\) .*/\1/p' "$1" | head -1; }
 # wait_tick FILE N PID: until FILE shows tick N or later (or PID is gone)
@@ -31,10 +35,11 @@ expect() { # WANT SOCK ARGS...: the answer contains WANT
 wait_sock() { i=0; while ! nb-curl "$1" GET / >/dev/null 2>&1 && [ $i -lt 100 ]; do sleep 0.1; i=$((i + 1)); done; }
 
 dd if=/dev/urandom of=/tmp/snap-data.img bs=1M count=2 2>/dev/null
+disk=$(sha256sum </tmp/snap-data.img | cut -d' ' -f1)
 cat >/tmp/snap.json <<JSON
 { "boot-source": { "kernel_image_path": "/guest/Image", "initrd_path": "/guest/initrd.cpio",
     "boot_args": "console=ttyS0 quiet panic=-1 nb.run=/guest-tick.sh nb.ticks=14" },
-  "machine-config": { "vcpu_count": 1, "mem_size_mib": 256 },
+  "machine-config": { "vcpu_count": 1, "mem_size_mib": 256, "track_dirty_pages": true },
   "drives": [ { "drive_id": "data", "path_on_host": "/tmp/snap-data.img",
       "is_root_device": false, "is_read_only": true } ],
   "entropy": {} }
@@ -53,7 +58,14 @@ ls -ls /tmp/snap.state /tmp/snap.mem
 [ "$(stat -c %s /tmp/snap.mem)" = $((256 * 1024 * 1024)) ]
 # The original goes on.
 nb-curl /tmp/snap-a.sock PATCH /vm '{"state": "Resumed"}'
-wait_tick /tmp/snap-a.out $((at + 1)) $a
+wait_tick /tmp/snap-a.out $((at + 2)) $a
+# A Diff snapshot: only the pages changed since the Full one, the rest holes.
+nb-curl /tmp/snap-a.sock PATCH /vm '{"state": "Paused"}'
+at2=$(tick /tmp/snap-a.out)
+nb-curl /tmp/snap-a.sock PUT /snapshot/create '{"snapshot_type": "Diff", "snapshot_path": "/tmp/snap-d.state", "mem_file_path": "/tmp/snap-d.mem"}'
+ls -ls /tmp/snap-d.mem
+[ "$(stat -c %s /tmp/snap-d.mem)" = $((256 * 1024 * 1024)) ]
+[ "$(du -k /tmp/snap-d.mem | cut -f1)" -lt "$(du -k /tmp/snap.mem | cut -f1)" ]
 kill -9 $a
 wait $a || true
 
@@ -84,6 +96,8 @@ cat /tmp/snap-b.out /tmp/snap-b.err
 [ "$(first_tick /tmp/snap-b.out)" -le $((at + 1)) ]
 [ "$(tick /tmp/snap-b.out)" = 13 ]
 grep -q NESTBOX-POWEROFF /tmp/snap-b.out
+# The drive, first read after the restore, is intact.
+grep -q "NESTBOX-DISK $disk" /tmp/snap-b.out
 # C was loaded paused: silent until resumed, then it counts on too.
 sleep 2
 [ -z "$(tick /tmp/snap-c.out)" ]
@@ -93,4 +107,19 @@ wait_tick /tmp/snap-c.out $((at + 2)) $c
 kill -TERM $c
 wait $c || true
 cat /tmp/snap-c.err
-rm -f /tmp/snap.mem /tmp/snap-data.img
+
+# The Diff laid over the Full memory file (no restore maps it any more)
+# loads too and counts on from the Diff's tick.
+nestbox-rebase-snap --base-file /tmp/snap.mem --diff-file /tmp/snap-d.mem
+nestbox --api-sock /tmp/snap-e.sock </dev/null >/tmp/snap-e.out 2>/tmp/snap-e.err &
+e=$!
+wait_sock /tmp/snap-e.sock
+nb-curl /tmp/snap-e.sock PUT /snapshot/load '{"snapshot_path": "/tmp/snap-d.state", "mem_backend": {"backend_type": "File", "backend_path": "/tmp/snap.mem"}, "resume_vm": true}'
+rc=0
+wait $e || rc=$?
+cat /tmp/snap-e.err
+[ "$rc" = 0 ]
+[ "$(first_tick /tmp/snap-e.out)" -ge "$at2" ]
+[ "$(first_tick /tmp/snap-e.out)" -le $((at2 + 1)) ]
+grep -q "NESTBOX-DISK $disk" /tmp/snap-e.out
+rm -f /tmp/snap.mem /tmp/snap-d.mem /tmp/snap-data.img
