@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "api/runtime_routes.h"
+#include "api/mmds_req.h"
 #include "vmm/config_dump.h"
 #include "vmm/config_net.h"
 #include "vmm/cpu_config.h"
@@ -593,10 +594,10 @@ static const struct route routes[] = {
     /* Not nestbox's yet. */
     {NB_HTTP_PUT, "logger", NULL, NOT_YET("logger")},
     {NB_HTTP_PUT, "metrics", NULL, NOT_YET("metrics")},
-    {NB_HTTP_GET, "mmds", NULL, NOT_YET("mmds")},
-    {NB_HTTP_PUT, "mmds", NULL, NOT_YET("mmds")},
-    {NB_HTTP_PATCH, "mmds", NULL, NOT_YET("mmds")},
-    {NB_HTTP_PUT, "mmds/config", NULL, NOT_YET("mmds")},
+    {NB_HTTP_GET, "mmds", nb_api_get_mmds, NULL},
+    {NB_HTTP_PUT, "mmds", nb_api_put_mmds, NULL},
+    {NB_HTTP_PATCH, "mmds", nb_api_patch_mmds, NULL},
+    {NB_HTTP_PUT, "mmds/config", nb_api_put_mmds_config, NULL},
     {NB_HTTP_PUT, "pmem/*", NULL, NOT_YET("pmem")},
     {NB_HTTP_GET, "hotplug/memory", NULL, NOT_YET("memory hotplug")},
     {NB_HTTP_PUT, "hotplug/memory", NULL, NOT_YET("memory hotplug")},

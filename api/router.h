@@ -33,6 +33,8 @@
 
 enum nb_api_state { NB_API_NOT_STARTED, NB_API_RUNNING, NB_API_PAUSED };
 
+struct nb_mmds;
+
 /*
  * GET /balloon/statistics: the sizes, then the guest's values by virtio's
  * tag (0 swap_in .. 9 hugetlb_failures, Firecracker's names in that order),
@@ -100,6 +102,7 @@ struct nb_api_ctx {
 	enum nb_api_state state;  /* kept by the backend */
 	const char *id;		  /* the instance id, or NULL ("anonymous-instance") */
 	const char *version;	  /* vmm_version */
+	struct nb_mmds *mmds;	  /* the MMDS data store (api/mmds_store.h), or NULL */
 };
 
 struct nb_api_response {

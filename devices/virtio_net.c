@@ -34,6 +34,8 @@ struct nb_virtio_net {
 	struct nb_net_tx tx;
 	struct nb_virtq_used_elem used[NB_VIRTIO_NET_QUEUE_SIZE];
 	uint16_t bad[NB_VIRTIO_NET_QUEUE_SIZE];
+	struct nb_mmds_stack *mmds; /* NULL: no MMDS on this interface */
+	uint8_t *mmds_buf;	    /* NB_NET_FRAME_MAX: a TX frame for the MMDS, in one piece */
 	uint8_t frame[NB_NET_FRAME_MAX];
 };
 
@@ -200,7 +202,7 @@ static void rx_process(struct nb_virtio_net *net)
 	bool pushed = false;
 	int budget = RX_BUDGET;
 
-	if (!net->active || !net->tap_registered)
+	if (!net->active || (!net->tap_registered && !net->mmds))
 		return;
 	q = nb_virtio_mmio_queue(net->t, NB_VIRTIO_NET_RXQ);
 	if (!q || !q->ready)
@@ -219,6 +221,17 @@ static void rx_process(struct nb_virtio_net *net)
 					break;
 				}
 			}
+			/* The MMDS's frames first: they wait here, not in the tap. */
+			n = net->mmds ? (ssize_t)nb_mmds_stack_output(net->mmds, net->frame,
+								      sizeof(net->frame))
+				      : 0;
+			if (n > 0) {
+				net->rx_pending = true;
+				net->frame_len = (uint32_t)n;
+				goto deliver;
+			}
+			if (!net->tap_registered)
+				break;
 			n = read(net->tap, net->frame, sizeof(net->frame));
 			if (n < 0 && errno == EINTR)
 				continue;
@@ -233,6 +246,7 @@ static void rx_process(struct nb_virtio_net *net)
 			net->rx_pending = true;
 			net->frame_len = (uint32_t)n;
 		}
+	deliver:
 		res = deliver(net, q, &pushed);
 		if (res == RX_DONE) {
 			net->rx_pending = false;
@@ -249,13 +263,48 @@ static void rx_process(struct nb_virtio_net *net)
 		nb_virtio_mmio_signal_used(net->t, NB_VIRTIO_NET_RXQ);
 }
 
+/*
+ * Whether the TX frame in net->tx is for the MMDS: then the endpoint takes
+ * it (in one piece) and it does not go to the tap.
+ */
+static bool mmds_tx(struct nb_virtio_net *net)
+{
+	uint8_t peek[NB_NET_HDR_LEN + NB_MMDS_PEEK_LEN];
+	size_t n = 0, want = net->tx.len, cap = sizeof(peek);
+	uint8_t *dst = peek;
+
+	for (int pass = 0; pass < 2; pass++) {
+		n = 0;
+		for (unsigned int i = 0; i < net->tx.nr_iov && n < cap; i++) {
+			size_t k = net->tx.iov[i].iov_len;
+
+			if (k > cap - n)
+				k = cap - n;
+			memcpy(dst + n, net->tx.iov[i].iov_base, k);
+			n += k;
+		}
+		if (n < NB_NET_HDR_LEN)
+			return false;
+		if (pass == 0) {
+			if (!nb_mmds_stack_wants(net->mmds, peek + NB_NET_HDR_LEN,
+						 n - NB_NET_HDR_LEN))
+				return false;
+			dst = net->mmds_buf;
+			cap = want < NB_NET_FRAME_MAX ? want : NB_NET_FRAME_MAX;
+		}
+	}
+	nb_mmds_stack_input(net->mmds, dst + NB_NET_HDR_LEN, n - NB_NET_HDR_LEN,
+			    net->tx.hdr.flags & NB_NET_HDR_F_NEEDS_CSUM);
+	return true;
+}
+
 /* Lock held. Writes every chain the driver queued on TX to the tap. */
 static void tx_process(struct nb_virtio_net *net)
 {
 	const struct nb_guest_mem *m;
 	struct nb_virtq_chain *c = &net->chain;
 	struct nb_virtq *q;
-	bool pushed = false;
+	bool pushed = false, mmds = false;
 
 	if (!net->active)
 		return;
@@ -304,6 +353,13 @@ static void tx_process(struct nb_virtio_net *net)
 				stat_add(&net->stats.tx_throttled, 1);
 			break;
 		}
+		if (net->mmds && mmds_tx(net)) {
+			mmds = true;
+			if (!push_bad(net, q, c->head))
+				break;
+			pushed = true;
+			continue;
+		}
 		do
 			n = writev(net->tap, net->tx.iov, (int)net->tx.nr_iov);
 		while (n < 0 && errno == EINTR);
@@ -319,6 +375,9 @@ static void tx_process(struct nb_virtio_net *net)
 	}
 	if (pushed)
 		nb_virtio_mmio_signal_used(net->t, NB_VIRTIO_NET_TXQ);
+	/* The MMDS's answers go to the guest now. */
+	if (mmds && nb_mmds_stack_has_output(net->mmds))
+		rx_process(net);
 }
 
 static void tap_event(void *ctx, int fd, uint32_t events)
@@ -499,6 +558,17 @@ int nb_virtio_net_new(struct nb_virtio_net **out, const struct nb_net_params *p,
 	net->tap = p->tap_fd;
 	net->ev = *ev;
 	net->configure_tap = p->configure_tap ? p->configure_tap : nb_net_tap_configure;
+	if (p->mmds_fn) {
+		net->mmds_buf = malloc(NB_NET_FRAME_MAX);
+		if (!net->mmds_buf ||
+		    nb_mmds_stack_new(&net->mmds, p->mmds_ipv4, p->mmds_fn, p->mmds_ctx) < 0) {
+			free(net->mmds_buf);
+			nb_rate_limiter_destroy(&net->rx_rl);
+			nb_rate_limiter_destroy(&net->tx_rl);
+			r = -ENOMEM;
+			goto fail;
+		}
+	}
 	net->s.has_mac = p->mac != NULL;
 	if (p->mac) {
 		memcpy(net->s.mac, p->mac, 6);
@@ -523,6 +593,8 @@ void nb_virtio_net_free(struct nb_virtio_net *net)
 	unregister_all(net);
 	nb_rate_limiter_destroy(&net->rx_rl);
 	nb_rate_limiter_destroy(&net->tx_rl);
+	nb_mmds_stack_free(net->mmds);
+	free(net->mmds_buf);
 	close(net->tap);
 	free(net);
 }
@@ -587,4 +659,16 @@ int nb_virtio_net_update_rate_limiters(struct nb_virtio_mmio *t, const struct nb
 	}
 	nb_virtio_mmio_unlock(t);
 	return r;
+}
+
+bool nb_virtio_net_mmds_stats(struct nb_virtio_net *net, struct nb_mmds_stack_stats *out)
+{
+	if (!net->mmds)
+		return false;
+	if (net->t)
+		nb_virtio_mmio_lock(net->t);
+	nb_mmds_stack_get_stats(net->mmds, out);
+	if (net->t)
+		nb_virtio_mmio_unlock(net->t);
+	return true;
 }

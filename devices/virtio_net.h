@@ -33,6 +33,7 @@
 #include <stdint.h>
 
 #include "devices/event_ops.h"
+#include "devices/mmds_stack.h"
 #include "devices/net_hdr.h"
 #include "devices/rate_limiter.h"
 #include "devices/virtio_mmio.h"
@@ -56,6 +57,14 @@ struct nb_net_params {
 	 * own, for a socketpair standing in for the tap).
 	 */
 	int (*configure_tap)(int fd, unsigned int offloads);
+	/*
+	 * The MMDS on this interface (mmds_stack.h): frames to @mmds_ipv4
+	 * (host byte order) go to an endpoint answering with @mmds_fn
+	 * (@mmds_ctx), never to the tap. NULL @mmds_fn: no MMDS.
+	 */
+	uint32_t mmds_ipv4;
+	nb_mmds_request_fn *mmds_fn;
+	void *mmds_ctx;
 };
 
 struct nb_virtio_net_stats {
@@ -94,6 +103,8 @@ void nb_virtio_net_free(struct nb_virtio_net *net);
 struct nb_virtio_device nb_virtio_net_device(struct nb_virtio_net *net);
 void nb_virtio_net_get_stats(const struct nb_virtio_net *net, struct nb_virtio_net_stats *out);
 const struct nb_virtio_net_state *nb_virtio_net_state(const struct nb_virtio_net *net);
+/* The MMDS endpoint's counters; false (nothing written) without MMDS. */
+bool nb_virtio_net_mmds_stats(struct nb_virtio_net *net, struct nb_mmds_stack_stats *out);
 
 /* The device behind a transport (from nb_devmgr_transport()), or NULL. */
 struct nb_virtio_net *nb_virtio_net_from_transport(struct nb_virtio_mmio *t);

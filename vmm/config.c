@@ -252,6 +252,7 @@ void nb_config_free(struct nb_vm_config *c)
 		nb_net_iface_free(&c->net_ifaces[i]);
 	free(c->serial_output_path);
 	nb_vsock_config_free(&c->vsock);
+	nb_mmds_config_free(&c->mmds);
 	nb_config_init(c);
 }
 
@@ -569,7 +570,7 @@ static bool is_unused(struct json_object *v)
 
 /* Firecracker's sections that nestbox does not build yet. */
 static const char *const unsupported_sections[] = {
-    "logger", "metrics", "mmds-config", NULL};
+    "logger", "metrics", NULL};
 
 static int check_unsupported(struct json_object *root, char *err, size_t errlen)
 {
@@ -627,6 +628,12 @@ static int parse_root(struct nb_vm_config *c, struct json_object *root, char *er
 	if (!ret && nb_cj_field(root, S_ENTROPY, &v) && v) {
 		ret = nb_config_parse_entropy(&c->entropy, v, err, errlen);
 		c->has_entropy = !ret;
+	}
+	if (!ret && nb_cj_field(root, NB_MMDS_SECTION, &v) && !is_unused(v)) {
+		ret = nb_config_parse_mmds(&c->mmds, v, err, errlen);
+		c->has_mmds = !ret;
+		if (!ret)
+			ret = nb_config_check_mmds(c, err, errlen);
 	}
 	if (!ret && nb_cj_field(root, S_VSOCK, &v) && !is_unused(v)) {
 		ret = nb_config_parse_vsock(&c->vsock, v, err, errlen);
@@ -721,6 +728,8 @@ int nb_config_validate(const struct nb_vm_config *c, char *err, size_t errlen)
 			return ret;
 	}
 	ret = nb_config_check_net(c, err, errlen);
+	if (!ret)
+		ret = nb_config_check_mmds(c, err, errlen);
 	if (ret)
 		return ret;
 	if (c->has_vsock) {

@@ -28,6 +28,8 @@
  *                               "rx_rate_limiter": RATE_LIMITER,
  *                               "tx_rate_limiter": RATE_LIMITER } ],  (config_net.h)
  *     "vsock": { "guest_cid", "uds_path", "vsock_id" },  (config_vsock.h)
+ *     "mmds-config": { "version", "network_interfaces", "ipv4_address",
+ *                      "imds_compat" },  (config_mmds.h)
  *     "cpu-config": "PATH" | { ...a custom CPU template... } }
  *
  *   RATE_LIMITER: { "bandwidth": BUCKET, "ops": BUCKET }, each optional
@@ -78,6 +80,7 @@
 
 #include "vmm/config_vsock.h"
 #include "vmm/config_balloon.h"
+#include "vmm/config_mmds.h"
 #include "vmm/cpu_config.h"
 
 struct json_object;
@@ -188,6 +191,8 @@ struct nb_vm_config {
 	unsigned int nr_net_ifaces;
 	struct nb_vsock_config vsock; /* config_vsock.h */
 	bool has_vsock; /* vsock was set: the VM gets a virtio-vsock device */
+	struct nb_mmds_config mmds; /* config_mmds.h */
+	bool has_mmds;		    /* mmds-config was set: MMDS on its interfaces */
 };
 
 /*

@@ -312,6 +312,7 @@ struct json_object *nb_config_to_json(const struct nb_vm_config *c)
 		       !c->has_balloon);
 	ok = ok && add(o, "logger", NULL, true);
 	ok = ok && add(o, "metrics", NULL, true);
-	ok = ok && add(o, "mmds-config", NULL, true);
+	ok = ok && add(o, "mmds-config", c->has_mmds ? nb_config_mmds_to_json(&c->mmds) : NULL,
+		       !c->has_mmds);
 	return done(o, ok);
 }

@@ -22,6 +22,7 @@
 #include "devices/serial.h"
 #include "devices/virtio_balloon.h"
 #include "devices/virtio_blk.h"
+#include "api/mmds_http.h"
 #include "devices/virtio_net.h"
 #include "devices/virtio_rng.h"
 #include "devices/virtio_vsock.h"
@@ -309,9 +310,10 @@ static void free_net(void *dev)
 }
 
 /* The tap is opened here, before the guest starts: a bad one is one line naming it. */
-static int add_net(struct nb_vm *vm, const struct nb_net_iface *n, unsigned int i, char *err,
-		   size_t errlen)
+static int add_net(struct nb_vm *vm, const struct nb_vm_config *cfg, unsigned int i,
+		   struct nb_mmds *mmds, char *err, size_t errlen)
 {
+	const struct nb_net_iface *n = &cfg->net_ifaces[i];
 	struct nb_token_bucket_params rx_bw, rx_ops, tx_bw, tx_ops;
 	struct nb_net_params p = {
 	    .iface_id = n->iface_id,
@@ -326,6 +328,11 @@ static int add_net(struct nb_vm *vm, const struct nb_net_iface *n, unsigned int 
 	char what[48], name[NB_MAX_DRIVE_ID_LEN + 24];
 	int r;
 
+	if (mmds && cfg->has_mmds && nb_mmds_config_has_iface(&cfg->mmds, n->iface_id)) {
+		p.mmds_ipv4 = cfg->mmds.ipv4;
+		p.mmds_fn = nb_mmds_http_handler;
+		p.mmds_ctx = mmds;
+	}
 	bucket(&rx_bw, &n->rx_rate_limiter.bandwidth, n->rx_rate_limiter.has_bandwidth);
 	bucket(&rx_ops, &n->rx_rate_limiter.ops, n->rx_rate_limiter.has_ops);
 	bucket(&tx_bw, &n->tx_rate_limiter.bandwidth, n->tx_rate_limiter.has_bandwidth);
@@ -343,8 +350,8 @@ static int add_net(struct nb_vm *vm, const struct nb_net_iface *n, unsigned int 
 }
 
 /* Firecracker's order: the root drive first (/dev/vda), then the others. */
-static int create_virtio_devices(struct nb_vm *vm, const struct nb_vm_config *cfg, char *err,
-				 size_t errlen)
+static int create_virtio_devices(struct nb_vm *vm, const struct nb_vm_config *cfg,
+				 struct nb_mmds *mmds, char *err, size_t errlen)
 {
 	int r = 0;
 
@@ -357,7 +364,7 @@ static int create_virtio_devices(struct nb_vm *vm, const struct nb_vm_config *cf
 		if (!cfg->drives[i].is_root_device)
 			r = add_drive(vm, &cfg->drives[i], err, errlen);
 	for (unsigned int i = 0; i < cfg->nr_net_ifaces && !r; i++)
-		r = add_net(vm, &cfg->net_ifaces[i], i, err, errlen);
+		r = add_net(vm, cfg, i, mmds, err, errlen);
 	if (!r && cfg->has_entropy)
 		r = add_entropy(vm, &cfg->entropy, err, errlen);
 	if (!r && cfg->has_vsock)
@@ -452,7 +459,7 @@ static int create(struct nb_vm *vm, const struct nb_vm_config *cfg, const struct
 	if (!r)
 		r = create_legacy_devices(vm, cfg, opts, err, errlen);
 	if (!r)
-		r = create_virtio_devices(vm, cfg, err, errlen);
+		r = create_virtio_devices(vm, cfg, opts->mmds, err, errlen);
 	return r;
 }
 

@@ -52,6 +52,8 @@ struct nb_vm_opts {
 	const char *mem_file;	    /* guest RAM from this file (a snapshot's), or NULL */
 	struct nb_evmgr *em;	    /* the VMM thread's event loop (required) */
 	struct nb_seccomp *seccomp; /* filters installed by nb_vm_start, or NULL */
+	struct nb_mmds *mmds;	    /* the MMDS data store (nb_vmm's), or NULL */
+	size_t mmds_size_limit;	    /* --mmds-size-limit; 0: the default */
 };
 
 struct nb_vm {

@@ -2,6 +2,8 @@
 /* The controller: the VMM thread's loop, the configuration, the VM, the API. */
 #include "vmm/vmm.h"
 
+#include "api/mmds_store.h"
+
 #include <errno.h>
 #include <signal.h>
 #include <stdio.h>
@@ -53,6 +55,10 @@ int nb_vmm_init(struct nb_vmm *v, const struct nb_vm_opts *opts, const char *def
 	v->opts = *opts;
 	v->opts.em = &v->em;
 	v->default_boot_args = default_boot_args;
+	r = nb_mmds_new(&v->opts.mmds, opts->mmds_size_limit ? opts->mmds_size_limit
+							     : NB_MMDS_DEFAULT_SIZE_LIMIT);
+	if (r)
+		FAIL(r, "mmds: %s", strerror(-r));
 	r = nb_evmgr_init(&v->em);
 	if (r)
 		FAIL(r, "event loop: %s", strerror(-r));
@@ -234,6 +240,7 @@ int nb_vmm_serve_api(struct nb_vmm *v, struct nb_api_server *s, char *err, size_
 	    .state = v->vm_live ? NB_API_RUNNING : NB_API_NOT_STARTED,
 	    .id = v->opts.id,
 	    .version = NB_VERSION,
+	    .mmds = v->opts.mmds,
 	};
 	r = nb_evmgr_add(&v->em, nb_api_server_fd(s), EPOLLIN, on_api, v);
 	if (r)
@@ -258,6 +265,9 @@ int nb_vmm_start(struct nb_vmm *v, char *err, size_t errlen)
 			FAIL(-ENOMEM, "boot-source.boot_args: out of memory");
 	}
 	r = nb_config_validate(&v->cfg, err, errlen);
+	if (!r && v->cfg.has_mmds)
+		nb_mmds_set_version(v->opts.mmds, v->cfg.mmds.v2 ? NB_MMDS_V2 : NB_MMDS_V1,
+				    v->cfg.mmds.imds_compat);
 	if (!r)
 		r = nb_vm_create(&v->vm, &v->cfg, &v->opts, err, errlen);
 	if (r)
@@ -314,4 +324,6 @@ void nb_vmm_destroy(struct nb_vmm *v)
 		nb_evmgr_destroy(&v->em);
 	v->em_ready = false;
 	nb_config_free(&v->cfg);
+	nb_mmds_free(v->opts.mmds);
+	v->opts.mmds = NULL;
 }

@@ -112,7 +112,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	const char *p = (const char *)data, *end = p + size;
 
 	nb_config_init(&cfg);
-	ctx = (struct nb_api_ctx){&ops, &cfg, &cfg, NB_API_NOT_STARTED, NULL, "0"};
+	ctx = (struct nb_api_ctx){
+	    .ops = &ops, .backend = &cfg, .cfg = &cfg, .state = NB_API_NOT_STARTED, .version = "0"};
 	the_ctx = &ctx;
 	while (p < end) {
 		const char *next = memchr(p, 0, (size_t)(end - p)), *nl;

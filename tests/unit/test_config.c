@@ -228,8 +228,7 @@ END_TEST
 
 START_TEST(test_unsupported_sections)
 {
-	static const char *const sections[] = {
-	    "logger", "metrics", "mmds-config"};
+	static const char *const sections[] = {"logger", "metrics"};
 	static const char *const contents[] = {"{}",	"[{}]", "{\"a\": 1}", "0",
 					       "false", "\"\"", "[null]"};
 	char json[128], msg[64];

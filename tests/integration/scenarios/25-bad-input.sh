@@ -25,10 +25,9 @@ expect_error 'no KVM on this host' --kernel /guest/Image --kvm /dev/nonexistent
 # A guest access KVM cannot decode (an LDP to MMIO has no valid syndrome)
 # stops the VM with one line saying so, not "KVM_RUN: Function not implemented".
 expect_error 'with an instruction KVM cannot emulate (no valid syndrome' --kernel /guest/nisv.Image
-# A config file as tools write it, with null and [] for unused sections, and
-# a section nestbox does not build yet.
+# mmds-config names an interface that does not exist.
 printf '{"boot-source": {"kernel_image_path": "/guest/Image"}, "mmds-config": {"network_interfaces": ["eth0"]}}' >/tmp/bad.json
-expect_error 'config file /tmp/bad.json: mmds-config: not supported yet' --config-file /tmp/bad.json
+expect_error 'config file /tmp/bad.json: mmds-config.network_interfaces.0.: "eth0" does not correspond to any existing network interface' --config-file /tmp/bad.json
 # Drives: a missing file, 2M huge pages with an empty pool.
 printf '{"boot-source": {"kernel_image_path": "/guest/Image"}, "drives": [{"drive_id": "rootfs", "path_on_host": "/nonexistent.img", "is_root_device": true, "is_read_only": false}]}' >/tmp/bad.json
 expect_error 'drive rootfs: open /nonexistent.img: No such file or directory' --config-file /tmp/bad.json
