@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "arch/aarch64/ipa.h"
 #include "vmm/config_json.h"
 #include "vmm/config_net.h"
 
@@ -191,6 +192,11 @@ static int check_machine(const struct nb_machine_config *m, char *err, size_t er
 		return nb_cj_fail(err, errlen, -EINVAL, "%s.el2_e2h0: requires nested", S_MACHINE);
 	if (m->hide_nv2 && !m->nested)
 		return nb_cj_fail(err, errlen, -EINVAL, "%s.hide_nv2: requires nested", S_MACHINE);
+	/* The range and RAM against the layout; the host's limit is checked at the start. */
+	if (m->ipa_bits &&
+	    nb_ipa_choose(m->ipa_bits, (uint64_t)m->mem_size_mib << 20, NB_IPA_MAX_BITS, err,
+			  errlen) < 0)
+		return -EINVAL;
 	return 0;
 }
 
@@ -287,7 +293,7 @@ int nb_config_parse_machine(struct nb_machine_config *m, struct json_object *o, 
 {
 	static const char *const known[] = {
 	    "vcpu_count", "mem_size_mib", "smt", "track_dirty_pages", "huge_pages", "nested",
-	    "el2_e2h0",	  "hide_nv2",	  NULL,
+	    "el2_e2h0",	  "hide_nv2",	  "ipa_bits",	 NULL,
 	};
 	static const char *const unsupported[] = {"cpu_template", NULL};
 	struct nb_machine_config t = {0};
@@ -315,6 +321,22 @@ int nb_config_parse_machine(struct nb_machine_config *m, struct json_object *o, 
 		ret = nb_cj_get_bool(o, S_MACHINE, "el2_e2h0", &t.el2_e2h0, err, errlen);
 	if (!ret)
 		ret = nb_cj_get_bool(o, S_MACHINE, "hide_nv2", &t.hide_nv2, err, errlen);
+	if (!ret) {
+		struct json_object *v;
+
+		/* null or absent: the smallest that fits. */
+		if (nb_cj_field(o, "ipa_bits", &v) && v) {
+			if (json_object_is_type(v, json_type_int))
+				ret = nb_cj_check_range(S_MACHINE, "ipa_bits",
+							json_object_get_int64(v), NB_IPA_MIN_BITS,
+							NB_IPA_MAX_BITS, err, errlen);
+			else
+				ret = nb_cj_type_error(S_MACHINE, "ipa_bits", "an integer", v, err,
+						       errlen);
+			if (!ret)
+				t.ipa_bits = (uint32_t)json_object_get_int64(v);
+		}
+	}
 	t.huge_pages = huge_pages;
 	if (!ret)
 		ret = check_machine(&t, err, errlen);

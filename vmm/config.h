@@ -15,7 +15,7 @@
  *   { "boot-source": { "kernel_image_path", "initrd_path", "boot_args" },
  *     "machine-config": { "vcpu_count", "mem_size_mib", "smt",
  *                         "track_dirty_pages", "huge_pages": "None" | "2M",
- *                         "nested", "el2_e2h0", "hide_nv2" },
+ *                         "nested", "el2_e2h0", "hide_nv2", "ipa_bits" },
  *     "drives": [ { "drive_id", "path_on_host", "is_root_device",
  *                   "is_read_only", "partuuid",
  *                   "cache_type": "Unsafe" | "Writeback",
@@ -38,7 +38,9 @@
  *
  * "nested" (the guest runs at virtual EL2), "el2_e2h0" (... without VHE) and
  * "hide_nv2" (hide FEAT_NV2 from that guest hypervisor, so that it cannot
- * run guest hypervisors of its own; requires nested) are nestbox's own.
+ * run guest hypervisors of its own; requires nested) are nestbox's own, and
+ * so is "ipa_bits" (the guest-physical address size, 32..52 or null: the
+ * smallest that holds RAM, 40 at least; see arch/aarch64/ipa.h).
  * "cpu-config" is, as in Firecracker, the path of a custom CPU template file
  * (relative to the current directory); nestbox also takes the template
  * inline as an object. cpu_config.h describes templates; errors from a file
@@ -146,6 +148,7 @@ struct nb_machine_config {
 	bool nested;		       /* vCPUs boot at virtual EL2 */
 	bool el2_e2h0;		       /* ... without VHE; requires nested */
 	bool hide_nv2;		       /* ... without FEAT_NV2; requires nested */
+	uint32_t ipa_bits;	       /* 0: the smallest that fits, 40 at least; 32..52 */
 };
 
 struct nb_drive {

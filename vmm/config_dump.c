@@ -56,6 +56,9 @@ struct json_object *nb_config_machine_to_json(const struct nb_machine_config *m)
 	ok = ok && add(o, "nested", json_object_new_boolean(m->nested), false);
 	ok = ok && add(o, "el2_e2h0", json_object_new_boolean(m->el2_e2h0), false);
 	ok = ok && add(o, "hide_nv2", json_object_new_boolean(m->hide_nv2), false);
+	/* nestbox's own, only when set: unset, the dump is Firecracker's. */
+	if (m->ipa_bits)
+		ok = ok && add(o, "ipa_bits", new_u64(m->ipa_bits), false);
 	return done(o, ok);
 }
 

@@ -16,6 +16,7 @@
 #include "arch/aarch64/gic.h"
 #include "arch/aarch64/kvm_host.h"
 #include "arch/aarch64/kvm_vm.h"
+#include "arch/aarch64/ipa.h"
 #include "arch/aarch64/layout.h"
 #include "arch/aarch64/vcpu.h"
 #include "devices/rtc_pl031.h"
@@ -58,18 +59,15 @@ static int check_host(struct nb_vm *vm, const struct nb_machine_config *m,
 	return 0;
 }
 
-static int create_vm(struct nb_vm *vm, const struct nb_host_caps *caps, char *err, size_t errlen)
+/* The IPA size: machine-config ipa_bits, or the smallest that fits (40 at least). */
+static int create_vm(struct nb_vm *vm, const struct nb_machine_config *m,
+		     const struct nb_host_caps *caps, char *err, size_t errlen)
 {
-	uint64_t top = NB_RAM_BASE + vm->ram_size;
-	int max = nb_kvm_ipa_limit(caps->ipa_max);
+	int bits = nb_ipa_choose(m->ipa_bits, vm->ram_size, caps->ipa_max, err, errlen);
 
-	vm->vm_fd = nb_kvm_create_vm(vm->kvm_fd, top, caps->ipa_max);
-	if (vm->vm_fd == -E2BIG)
-		FAIL(-E2BIG,
-		     "machine-config.mem_size_mib: guest RAM would end at 0x%llx, beyond this "
-		     "host's %d-bit guest address space (at most %llu MiB)",
-		     (unsigned long long)top, max,
-		     (unsigned long long)(((1ULL << max) - NB_RAM_BASE) / MIB));
+	if (bits < 0)
+		return bits;
+	vm->vm_fd = nb_kvm_create_vm(vm->kvm_fd, (unsigned int)bits);
 	if (vm->vm_fd < 0)
 		FAIL(vm->vm_fd, "KVM_CREATE_VM: %s", strerror(-vm->vm_fd));
 	/* Optional: without it such an access fails KVM_RUN with ENOSYS. */
@@ -442,7 +440,7 @@ static int create(struct nb_vm *vm, const struct nb_vm_config *cfg, const struct
 	if (!r)
 		r = nb_cpu_template_features(&cfg->cpu, &features, err, errlen);
 	if (!r)
-		r = create_vm(vm, &caps, err, errlen);
+		r = create_vm(vm, m, &caps, err, errlen);
 	if (r)
 		return r;
 	/* The caller's event loop (vmm/vmm.c): devices register their fds there. */

@@ -5,23 +5,12 @@
 #include <linux/kvm.h>
 #include <sys/ioctl.h>
 
-#define KVM_DEFAULT_IPA_BITS 40
-
-int nb_kvm_ipa_limit(int ipa_max)
+int nb_kvm_create_vm(int kvm_fd, unsigned int ipa_bits)
 {
-	return ipa_max ? ipa_max : KVM_DEFAULT_IPA_BITS;
-}
+	/* Type 0 is 40 bits, and the only type a host without KVM_CAP_ARM_VM_IPA_SIZE takes. */
+	unsigned long type = ipa_bits == 40 ? 0 : KVM_VM_TYPE_ARM_IPA_SIZE(ipa_bits);
+	int fd = ioctl(kvm_fd, KVM_CREATE_VM, type);
 
-int nb_kvm_create_vm(int kvm_fd, uint64_t top, int ipa_max)
-{
-	int bits = 64 - __builtin_clzll(top - 1);
-	unsigned long type;
-	int fd;
-
-	if (bits > nb_kvm_ipa_limit(ipa_max))
-		return -E2BIG;
-	type = bits <= KVM_DEFAULT_IPA_BITS ? 0 : KVM_VM_TYPE_ARM_IPA_SIZE(bits);
-	fd = ioctl(kvm_fd, KVM_CREATE_VM, type);
 	return fd < 0 ? -errno : fd;
 }
 

@@ -12,14 +12,10 @@
 #include <stdint.h>
 
 /*
- * KVM_CREATE_VM for a guest-physical address space that must reach @top
- * (exclusive): the smallest IPA size that fits (40 bits at least), checked
- * against @ipa_max (KVM_CAP_ARM_VM_IPA_SIZE; 0: fixed 40 bits). -E2BIG when
- * @top does not fit; the VM fd otherwise.
+ * KVM_CREATE_VM with an IPA size of @ipa_bits (32..52, from nb_ipa_choose()
+ * in ipa.h, which checks it against the host). The VM fd, or -errno.
  */
-int nb_kvm_create_vm(int kvm_fd, uint64_t top, int ipa_max);
-/* The IPA bits a VM of @ipa_max can give (40 when 0). */
-int nb_kvm_ipa_limit(int ipa_max);
+int nb_kvm_create_vm(int kvm_fd, unsigned int ipa_bits);
 
 /* KVM_GET_VCPU_MMAP_SIZE: the size of a vCPU's kvm_run mapping, or -errno. */
 int nb_kvm_run_size(int kvm_fd);
