@@ -12,10 +12,14 @@
 #include <string.h>
 #include <unistd.h>
 
+#include <json-c/json.h>
+
+#include "api/mmds_store.h"
 #include "api/server.h"
 #include "arch/aarch64/kvm_host.h"
 #include "devices/boot_timer.h"
 #include "vmm/config.h"
+#include "vmm/config_json.h"
 #include "vmm/host_check.h"
 #include "vmm/regs_dump.h"
 #include "vmm/seccomp.h"
@@ -46,6 +50,9 @@ static void usage(FILE *out)
 	    "                      socket file is replaced, a live one is an error\n"
 	    "  --http-api-max-payload-size BYTES\n"
 	    "                      the largest API request body (default 51200)\n"
+	    "  --mmds-size-limit BYTES\n"
+	    "                      the MMDS data store's limit (default: the payload size)\n"
+	    "  --metadata FILE     the MMDS data store's first contents (JSON)\n"
 	    "  --config-file FILE  the VM configuration (JSON)\n"
 	    "  --no-api            no API socket: run from the configuration alone (the\n"
 	    "                      quick flags without --config-file imply it unless\n"
@@ -189,6 +196,10 @@ enum {
 
 /* --no-seccomp, --seccomp-filter FILE, --seccomp-log. */
 enum { OPT_NO_SECCOMP = 512, OPT_SECCOMP_FILTER, OPT_SECCOMP_LOG };
+enum { OPT_MMDS_SIZE_LIMIT = 768, OPT_METADATA };
+
+/* --metadata: the MMDS data store's first contents. */
+static const char *metadata_path;
 static struct {
 	const char *file;
 	bool no, log;
@@ -277,6 +288,8 @@ static int parse_run_args(int argc, char **argv, struct nb_vm_config *cfg, struc
 	    {"seccomp-log", no_argument, NULL, OPT_SECCOMP_LOG},
 	    {"api-sock", required_argument, NULL, OPT_API_SOCK},
 	    {"http-api-max-payload-size", required_argument, NULL, OPT_MAX_PAYLOAD},
+	    {"mmds-size-limit", required_argument, NULL, OPT_MMDS_SIZE_LIMIT},
+	    {"metadata", required_argument, NULL, OPT_METADATA},
 	    {0},
 	};
 	/* Flags apply after the file, whatever their order. */
@@ -284,7 +297,7 @@ static int parse_run_args(int argc, char **argv, struct nb_vm_config *cfg, struc
 	const char *serial_out = NULL, *cpu_config = NULL;
 	long long vcpus = 0, mem = 0;
 	bool nested = false, e2h0 = false, hide_nv2 = false, no_api = false;
-	long long max_payload = NB_HTTP_DEFAULT_MAX_PAYLOAD;
+	long long max_payload = NB_HTTP_DEFAULT_MAX_PAYLOAD, mmds_limit = -1;
 	char err[512];
 	int c, r = 0;
 
@@ -302,6 +315,13 @@ static int parse_run_args(int argc, char **argv, struct nb_vm_config *cfg, struc
 		case OPT_MAX_PAYLOAD:
 			if ((max_payload = parse_u32("--http-api-max-payload-size", optarg)) < 0)
 				return 1;
+			break;
+		case OPT_MMDS_SIZE_LIMIT:
+			if ((mmds_limit = parse_u32("--mmds-size-limit", optarg)) < 0)
+				return 1;
+			break;
+		case OPT_METADATA:
+			metadata_path = optarg;
 			break;
 		case OPT_KERNEL:
 			kernel = optarg;
@@ -382,6 +402,8 @@ static int parse_run_args(int argc, char **argv, struct nb_vm_config *cfg, struc
 	api->on = !no_api && (api->sock || file || !kernel);
 	api->start = file || kernel;
 	api->max_payload = (size_t)max_payload;
+	/* As Firecracker: the MMDS takes what one API request can carry. */
+	opts->mmds_size_limit = (size_t)(mmds_limit >= 0 ? mmds_limit : max_payload);
 	if (!api->sock)
 		api->sock = NB_API_DEFAULT_SOCKET;
 	if (!api->on && !api->start) {
@@ -452,6 +474,28 @@ static int dump_regs(const struct nb_vm *vm, const char *path)
 	return r;
 }
 
+static int put_metadata(void *mmds, const char *text, char *err, size_t errlen)
+{
+	struct json_object *root;
+	int r = nb_cj_parse_text(text, "JSON", &root, err, errlen);
+
+	if (!r)
+		r = nb_mmds_put(mmds, root, err, errlen);
+	json_object_put(root);
+	return r;
+}
+
+/* --metadata FILE into the data store; 0, or -errno after one line. */
+static int load_metadata(struct nb_mmds *mmds, const char *path)
+{
+	char err[512];
+	int r = nb_cj_from_file(path, "--metadata", put_metadata, mmds, err, sizeof(err));
+
+	if (r)
+		fprintf(stderr, "nestbox: %s\n", err);
+	return r;
+}
+
 static int cmd_run(int argc, char **argv, uint64_t start_ns)
 {
 	struct nb_vm_config cfg;
@@ -475,6 +519,10 @@ static int cmd_run(int argc, char **argv, uint64_t start_ns)
 		return 1;
 	}
 	nb_vmm_set_config(&vmm, &cfg);
+	if (metadata_path && load_metadata(vmm.opts.mmds, metadata_path)) {
+		nb_vmm_destroy(&vmm);
+		return 1;
+	}
 	/* The socket first: nothing heavy before a client can connect. */
 	r = api.on ? nb_api_server_new(&server, api.sock, api.max_payload, err, sizeof(err)) : 0;
 	if (api.on && !r) {
