@@ -178,6 +178,10 @@ static int backend_snapshot_load(void *b, const struct nb_snapshot_load_req *req
 		r = apply_overrides(&cfg, req, err, errlen);
 	if (!r)
 		r = nb_config_validate(&cfg, err, errlen);
+	/* The MMDS's version and format are restored; its data is not (Firecracker's). */
+	if (!r && cfg.has_mmds)
+		nb_mmds_set_version(v->opts.mmds, cfg.mmds.v2 ? NB_MMDS_V2 : NB_MMDS_V1,
+				    cfg.mmds.imds_compat);
 	if (!r)
 		r = nb_snapshot_restore(&v->vm, &cfg, &v->opts, req->snapshot_path, req->mem_path,
 					err, errlen);
