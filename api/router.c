@@ -11,6 +11,7 @@
 
 #include "api/runtime_routes.h"
 #include "api/mmds_req.h"
+#include "api/obs_req.h"
 #include "vmm/config_dump.h"
 #include "vmm/config_net.h"
 #include "vmm/cpu_config.h"
@@ -460,7 +461,7 @@ static void put_actions(struct nb_api_ctx *c, const char *id, struct json_object
 		ret = c->ops->start(c->backend, err, sizeof(err));
 		answer(r, ret, err);
 	} else if (!strcmp(a, "FlushMetrics")) {
-		faultf(r, "FlushMetrics: metrics are not supported yet");
+		nb_api_flush_metrics(c, r);
 	} else if (!strcmp(a, "SendCtrlAltDel")) {
 		faultf(r, "SendCtrlAltDel: x86_64 only (an arm64 guest has no i8042 controller)");
 	} else {
@@ -544,6 +545,8 @@ static void put_snapshot_load(struct nb_api_ctx *c, const char *id, struct json_
 	(void)id;
 	if (nb_snapshot_load_req_parse(body, &req, err, sizeof(err))) {
 		nb_api_fault(r, 400, err);
+	} else if (req.uffd) {
+		faultf(r, "snapshot/load.mem_backend.backend_type: Uffd is not supported yet");
 	} else if (!c->ops->snapshot_load) {
 		faultf(r, "snapshot/load: snapshots are not supported here");
 	} else if (c->state != NB_API_NOT_STARTED) {
@@ -590,8 +593,8 @@ static const struct route routes[] = {
     {NB_HTTP_GET, "balloon/hinting/status", NULL, NOT_YET("balloon free page hinting")},
     {NB_HTTP_PATCH, "balloon/hinting/stop", NULL, NOT_YET("balloon free page hinting")},
     /* Not nestbox's yet. */
-    {NB_HTTP_PUT, "logger", NULL, NOT_YET("logger")},
-    {NB_HTTP_PUT, "metrics", NULL, NOT_YET("metrics")},
+    {NB_HTTP_PUT, "logger", nb_api_put_logger, NULL},
+    {NB_HTTP_PUT, "metrics", nb_api_put_metrics, NULL},
     {NB_HTTP_GET, "mmds", nb_api_get_mmds, NULL},
     {NB_HTTP_PUT, "mmds", nb_api_put_mmds, NULL},
     {NB_HTTP_PATCH, "mmds", nb_api_patch_mmds, NULL},

@@ -50,6 +50,17 @@ struct nb_api_balloon_stats {
 /* What the router asks of the VMM (vmm/vmm.c; a fake in unit tests). */
 struct nb_api_backend_ops {
 	/*
+	 * PUT /logger, PUT /metrics (api/obs_req.h: before InstanceStart, once
+	 * each): open the destination and start using it. PUT /actions
+	 * FlushMetrics (metrics configured): write a line now. NULL: not
+	 * supported. 0 or -errno with @err.
+	 */
+	int (*configure_logger)(void *backend, const struct nb_logger_config *l, char *err,
+				size_t errlen);
+	int (*configure_metrics)(void *backend, const struct nb_metrics_config *m, char *err,
+				 size_t errlen);
+	int (*flush_metrics)(void *backend, char *err, size_t errlen);
+	/*
 	 * InstanceStart: validate the configuration, build and boot the VM,
 	 * start its vCPUs. 0, or -errno with one line in @err (the microVM is
 	 * then still not started).

@@ -247,6 +247,7 @@ void nb_config_init(struct nb_vm_config *c)
 	memset(c, 0, sizeof(*c));
 	c->machine.vcpu_count = NB_DEFAULT_VCPUS;
 	c->machine.mem_size_mib = NB_DEFAULT_MEM_MIB;
+	c->logger.level = NB_LOG_INFO;
 }
 
 void nb_config_free(struct nb_vm_config *c)
@@ -258,6 +259,8 @@ void nb_config_free(struct nb_vm_config *c)
 		nb_net_iface_free(&c->net_ifaces[i]);
 	free(c->serial_output_path);
 	nb_vsock_config_free(&c->vsock);
+	nb_logger_config_free(&c->logger);
+	nb_metrics_config_free(&c->metrics);
 	nb_mmds_config_free(&c->mmds);
 	nb_config_init(c);
 }
@@ -591,8 +594,7 @@ static bool is_unused(struct json_object *v)
 }
 
 /* Firecracker's sections that nestbox does not build yet. */
-static const char *const unsupported_sections[] = {
-    "logger", "metrics", NULL};
+static const char *const unsupported_sections[] = {NULL};
 
 static int check_unsupported(struct json_object *root, char *err, size_t errlen)
 {
@@ -668,6 +670,14 @@ static int parse_root(struct nb_vm_config *c, struct json_object *root, char *er
 	if (!ret && nb_cj_field(root, S_CPU, &v) && v) {
 		ret = parse_cpu_config(c, v, err, errlen);
 		c->has_cpu_config = !ret;
+	}
+	if (!ret && nb_cj_field(root, "logger", &v) && !is_unused(v)) {
+		ret = nb_config_parse_logger(&c->logger, v, err, errlen);
+		c->has_logger = !ret;
+	}
+	if (!ret && nb_cj_field(root, "metrics", &v) && !is_unused(v)) {
+		ret = nb_config_parse_metrics(&c->metrics, v, err, errlen);
+		c->has_metrics = !ret;
 	}
 	return ret;
 }
@@ -754,6 +764,16 @@ int nb_config_validate(const struct nb_vm_config *c, char *err, size_t errlen)
 		ret = nb_config_check_mmds(c, err, errlen);
 	if (ret)
 		return ret;
+	if (c->has_logger) {
+		ret = nb_config_check_logger(&c->logger, err, errlen);
+		if (ret)
+			return ret;
+	}
+	if (c->has_metrics) {
+		ret = nb_config_check_metrics(&c->metrics, err, errlen);
+		if (ret)
+			return ret;
+	}
 	if (c->has_vsock) {
 		ret = nb_config_check_vsock(&c->vsock, err, errlen);
 		if (ret)

@@ -30,7 +30,8 @@
  *     "vsock": { "guest_cid", "uds_path", "vsock_id" },  (config_vsock.h)
  *     "mmds-config": { "version", "network_interfaces", "ipv4_address",
  *                      "imds_compat" },  (config_mmds.h)
- *     "cpu-config": "PATH" | { ...a custom CPU template... } }
+ *     "cpu-config": "PATH" | { ...a custom CPU template... },
+ *     "logger": { ... }, "metrics": { "metrics_path" } }  (config_obs.h)
  *
  *   RATE_LIMITER: { "bandwidth": BUCKET, "ops": BUCKET }, each optional
  *   BUCKET: { "size", "one_time_burst", "refill_time" } (refill_time in ms;
@@ -54,8 +55,7 @@
  * "one_time_burst", for a rate limiter or one of its buckets, and for the
  * sections "serial", "entropy", "balloon" and "cpu-config" (tools write every section
  * they know, null or [] when unused). Firecracker's sections that nestbox
- * does not build yet ("logger",
- * "metrics", "mmds-config") are accepted only as null or [] and otherwise
+ * does not build yet ("mmds-config") are accepted only as null or [] and otherwise
  * refused as "not supported yet"; any other unknown field as "unknown field".
  *
  * Errors: functions return 0 or a negative errno (-EINVAL for bad input,
@@ -82,6 +82,7 @@
 
 #include "vmm/config_vsock.h"
 #include "vmm/config_balloon.h"
+#include "vmm/config_obs.h"
 #include "vmm/config_mmds.h"
 #include "vmm/cpu_config.h"
 
@@ -194,6 +195,10 @@ struct nb_vm_config {
 	unsigned int nr_net_ifaces;
 	struct nb_vsock_config vsock; /* config_vsock.h */
 	bool has_vsock; /* vsock was set: the VM gets a virtio-vsock device */
+	struct nb_logger_config logger; /* config_obs.h */
+	bool has_logger;		/* logger was set (it is applied once) */
+	struct nb_metrics_config metrics;
+	bool has_metrics; /* metrics was set */
 	struct nb_mmds_config mmds; /* config_mmds.h */
 	bool has_mmds;		    /* mmds-config was set: MMDS on its interfaces */
 };

@@ -313,8 +313,10 @@ struct json_object *nb_config_to_json(const struct nb_vm_config *c)
 		       !c->has_vsock);
 	ok = ok && add(o, "balloon", c->has_balloon ? nb_config_balloon_to_json(&c->balloon) : NULL,
 		       !c->has_balloon);
-	ok = ok && add(o, "logger", NULL, true);
-	ok = ok && add(o, "metrics", NULL, true);
+	ok = ok && add(o, "logger", c->has_logger ? nb_config_logger_to_json(&c->logger) : NULL,
+		       !c->has_logger);
+	ok = ok && add(o, "metrics", c->has_metrics ? nb_config_metrics_to_json(&c->metrics) : NULL,
+		       !c->has_metrics);
 	ok = ok && add(o, "mmds-config", c->has_mmds ? nb_config_mmds_to_json(&c->mmds) : NULL,
 		       !c->has_mmds);
 	return done(o, ok);

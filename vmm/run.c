@@ -14,6 +14,8 @@
 #include <unistd.h>
 
 #include "vmm/console.h"
+#include "vmm/logger.h"
+#include "vmm/metrics.h"
 #include "vmm/vm.h"
 
 /* How long a pause may take before the VMM gives up on a vCPU. */
@@ -38,6 +40,7 @@ static void handle_mmio(struct nb_vcpu *v)
 
 	if (len > sizeof(run->mmio.data))
 		len = sizeof(run->mmio.data);
+	nb_metrics_inc(run->mmio.is_write ? NB_M_VCPU_EXIT_MMIO_WRITE : NB_M_VCPU_EXIT_MMIO_READ);
 	/* An access to nothing reads zeros and is otherwise ignored. */
 	nb_mmio_bus_access(&v->vm->bus, run->mmio.phys_addr, run->mmio.data, len,
 			   run->mmio.is_write);
@@ -47,21 +50,21 @@ static bool system_event(struct nb_vcpu *v)
 {
 	struct kvm_run *run = v->run;
 
+	nb_metrics_inc(NB_M_VCPU_EXIT_SYSTEM_EVENT);
 	switch (run->system_event.type) {
 	case KVM_SYSTEM_EVENT_SHUTDOWN:
 		request_stop(v->vm, 0);
 		break;
 	case KVM_SYSTEM_EVENT_RESET:
-		fprintf(stderr, "nestbox: the guest asked for a reboot: exiting\n");
+		nb_log_info("the guest asked for a reboot: exiting");
 		request_stop(v->vm, 0);
 		break;
 	case KVM_SYSTEM_EVENT_CRASH:
-		fprintf(stderr, "nestbox: the guest crashed (PSCI SYSTEM_OFF, crash)\n");
+		nb_log_error("the guest crashed (PSCI SYSTEM_OFF, crash)");
 		request_stop(v->vm, 1);
 		break;
 	default:
-		fprintf(stderr, "nestbox: vCPU %u: system event %u: stopping\n", v->id,
-			run->system_event.type);
+		nb_log_error("vCPU %u: system event %u: stopping", v->id, run->system_event.type);
 		request_stop(v->vm, 1);
 		break;
 	}
@@ -79,31 +82,30 @@ static bool handle_exit(void *ctx)
 		handle_mmio(v);
 		return true;
 	case KVM_EXIT_INTR:
+		nb_metrics_inc(NB_M_VCPU_EXIT_KICKED);
 		return true;
 	case KVM_EXIT_SYSTEM_EVENT:
 		return system_event(v);
 	case KVM_EXIT_ARM_NISV:
-		fprintf(
-		    stderr,
-		    "nestbox: vCPU %u: the guest accessed 0x%llx with an instruction KVM cannot "
+		nb_log_error(
+		    "vCPU %u: the guest accessed 0x%llx with an instruction KVM cannot "
 		    "emulate (no valid syndrome; ESR ISS 0x%llx): device registers must be "
-		    "accessed with plain loads and stores\n",
+		    "accessed with plain loads and stores",
 		    v->id, (unsigned long long)run->arm_nisv.fault_ipa,
 		    (unsigned long long)run->arm_nisv.esr_iss);
 		break;
 	case KVM_EXIT_FAIL_ENTRY:
-		fprintf(stderr, "nestbox: vCPU %u: entry failed (reason 0x%llx)\n", v->id,
-			(unsigned long long)run->fail_entry.hardware_entry_failure_reason);
+		nb_log_error("vCPU %u: entry failed (reason 0x%llx)", v->id,
+			     (unsigned long long)run->fail_entry.hardware_entry_failure_reason);
 		break;
 	case KVM_EXIT_INTERNAL_ERROR:
-		fprintf(stderr, "nestbox: vCPU %u: KVM internal error %u\n", v->id,
-			run->internal.suberror);
+		nb_log_error("vCPU %u: KVM internal error %u", v->id, run->internal.suberror);
 		break;
 	default:
-		fprintf(stderr, "nestbox: vCPU %u: unexpected exit reason %u\n", v->id,
-			run->exit_reason);
+		nb_log_error("vCPU %u: unexpected exit reason %u", v->id, run->exit_reason);
 		break;
 	}
+	nb_metrics_inc(NB_M_VCPU_FAILURES);
 	request_stop(v->vm, 1);
 	return false;
 }
@@ -114,9 +116,12 @@ static enum nb_vcpu_run_result vcpu_run(void *ctx)
 
 	if (ioctl(v->fd, KVM_RUN, 0) == 0)
 		return NB_VCPU_RUN_EXIT;
-	if (errno == EINTR || errno == EAGAIN)
+	if (errno == EINTR || errno == EAGAIN) {
+		nb_metrics_inc(NB_M_VCPU_EXIT_KICKED);
 		return NB_VCPU_RUN_KICKED;
-	fprintf(stderr, "nestbox: vCPU %u: KVM_RUN: %s\n", v->id, strerror(errno));
+	}
+	nb_metrics_inc(NB_M_VCPU_FAILURES);
+	nb_log_error("vCPU %u: KVM_RUN: %s", v->id, strerror(errno));
 	request_stop(v->vm, 1);
 	return NB_VCPU_RUN_FAILED;
 }

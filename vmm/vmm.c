@@ -13,6 +13,9 @@
 #include <sys/signalfd.h>
 #include <unistd.h>
 
+#include "vmm/logger.h"
+#include "vmm/metrics.h"
+#include "vmm/metrics_dev.h"
 #include "vmm/snapshot.h"
 #include "vmm/vmm_devices.h"
 #include "vmm/version.h"
@@ -31,8 +34,8 @@ static void on_signal(void *ctx, int fd, uint32_t events)
 	(void)events;
 	if (read(fd, &si, sizeof(si)) != sizeof(si))
 		return;
-	fprintf(stderr, "nestbox: %s: stopping%s\n", strsignal((int)si.ssi_signo),
-		v->vm_live ? " the VM" : "");
+	nb_metrics_inc(si.ssi_signo == SIGINT ? NB_M_SIG_INT : NB_M_SIG_TERM);
+	nb_log_warn("%s: stopping%s", strsignal((int)si.ssi_signo), v->vm_live ? " the VM" : "");
 	if (v->vm_live) {
 		nb_vm_request_stop(&v->vm, 128 + (int)si.ssi_signo);
 	} else if (!v->quit) {
@@ -94,10 +97,12 @@ static int backend_start(void *b, char *err, size_t errlen)
 static int backend_pause(void *b, char *err, size_t errlen)
 {
 	struct nb_vmm *v = b;
+	uint64_t t0 = nb_monotonic_ns();
 	int r = nb_vm_pause(&v->vm);
 
 	if (r)
 		FAIL(r, "vm: the vCPUs did not pause: %s", strerror(-r));
+	nb_metrics_set(NB_M_LAT_PAUSE_US, (nb_monotonic_ns() - t0) / 1000);
 	v->ctx.state = NB_API_PAUSED;
 	return 0;
 }
@@ -105,10 +110,12 @@ static int backend_pause(void *b, char *err, size_t errlen)
 static int backend_resume(void *b, char *err, size_t errlen)
 {
 	struct nb_vmm *v = b;
+	uint64_t t0 = nb_monotonic_ns();
 	int r = nb_vm_resume(&v->vm);
 
 	if (r)
 		FAIL(r, "vm: the vCPUs did not resume: %s", strerror(-r));
+	nb_metrics_set(NB_M_LAT_RESUME_US, (nb_monotonic_ns() - t0) / 1000);
 	v->ctx.state = NB_API_RUNNING;
 	return 0;
 }
@@ -165,15 +172,11 @@ static int backend_snapshot_load(void *b, const struct nb_snapshot_load_req *req
 				 size_t errlen)
 {
 	struct nb_vmm *v = b;
-	struct nb_vm_opts o = v->opts;
 	struct nb_vm_config cfg;
 	int r;
 
 	if (v->vm_live)
 		FAIL(-EALREADY, "snapshot/load: the microVM is already running");
-	/* Uffd: guest RAM filled by the page-fault handler listening at backend_path. */
-	if (req->uffd)
-		o.uffd_path = req->mem_path;
 	nb_config_init(&cfg);
 	r = nb_snapshot_read_config(req->snapshot_path, &cfg, err, errlen);
 	/* Tracking is the load's choice (Firecracker's), not the snapshot's. */
@@ -182,13 +185,9 @@ static int backend_snapshot_load(void *b, const struct nb_snapshot_load_req *req
 		r = apply_overrides(&cfg, req, err, errlen);
 	if (!r)
 		r = nb_config_validate(&cfg, err, errlen);
-	/* The MMDS's version and format are restored; its data is not (Firecracker's). */
-	if (!r && cfg.has_mmds)
-		nb_mmds_set_version(v->opts.mmds, cfg.mmds.v2 ? NB_MMDS_V2 : NB_MMDS_V1,
-				    cfg.mmds.imds_compat);
 	if (!r)
-		r = nb_snapshot_restore(&v->vm, &cfg, &o, req->snapshot_path,
-					req->uffd ? NULL : req->mem_path, err, errlen);
+		r = nb_snapshot_restore(&v->vm, &cfg, &v->opts, req->snapshot_path, req->mem_path,
+					err, errlen);
 	if (r) {
 		nb_config_free(&cfg);
 		return r;
@@ -200,13 +199,88 @@ static int backend_snapshot_load(void *b, const struct nb_snapshot_load_req *req
 		nb_config_free(&cfg);
 		return r;
 	}
+	/* The logger and the metrics are this process's, not the snapshot's. */
+	nb_logger_config_free(&cfg.logger);
+	nb_metrics_config_free(&cfg.metrics);
+	cfg.logger = v->cfg.logger, cfg.has_logger = v->cfg.has_logger;
+	cfg.metrics = v->cfg.metrics, cfg.has_metrics = v->cfg.has_metrics;
+	memset(&v->cfg.logger, 0, sizeof(v->cfg.logger));
+	memset(&v->cfg.metrics, 0, sizeof(v->cfg.metrics));
 	nb_vmm_set_config(v, &cfg);
 	v->vm_live = true;
 	v->ctx.state = req->resume_vm ? NB_API_RUNNING : NB_API_PAUSED;
 	return 0;
 }
 
+/* The logger and the metrics (process-wide: vmm/logger.h, vmm/metrics.h). */
+
+static bool flush_groups(void *ctx, struct json_object *root)
+{
+	struct nb_vmm *v = ctx;
+
+	return nb_metrics_vm_groups(v->vm_live ? &v->vm : NULL, root);
+}
+
+static void on_metrics_timer(void *ctx, int fd, uint32_t events)
+{
+	uint64_t n;
+
+	(void)events;
+	if (read(fd, &n, sizeof(n)) == sizeof(n))
+		nb_metrics_flush(flush_groups, ctx);
+}
+
+static int backend_configure_logger(void *b, const struct nb_logger_config *l, char *err,
+				    size_t errlen)
+{
+	struct nb_vmm *v = b;
+
+	return nb_logger_init(l, v->opts.id, NB_VERSION, err, errlen);
+}
+
+static int backend_configure_metrics(void *b, const struct nb_metrics_config *m, char *err,
+				     size_t errlen)
+{
+	struct nb_vmm *v = b;
+	int r = nb_metrics_init(m, err, errlen);
+
+	if (r)
+		return r;
+	r = nb_evmgr_add(&v->em, nb_metrics_timer_fd(), EPOLLIN, on_metrics_timer, v);
+	if (r) {
+		nb_metrics_close();
+		FAIL(r, "metrics: event loop: %s", strerror(-r));
+	}
+	return 0;
+}
+
+static int backend_flush_metrics(void *b, char *err, size_t errlen)
+{
+	int r = nb_metrics_flush(flush_groups, b);
+
+	if (r == -EAGAIN)
+		FAIL(r, "FlushMetrics: the metrics destination is full (no reader?)");
+	if (r)
+		FAIL(r, "FlushMetrics: %s", strerror(-r));
+	return 0;
+}
+
+/* The config file's logger and metrics, unless already applied. */
+static int apply_obs(struct nb_vmm *v, char *err, size_t errlen)
+{
+	int r = 0;
+
+	if (v->cfg.has_logger && !nb_logger_configured())
+		r = backend_configure_logger(v, &v->cfg.logger, err, errlen);
+	if (!r && v->cfg.has_metrics && !nb_metrics_configured())
+		r = backend_configure_metrics(v, &v->cfg.metrics, err, errlen);
+	return r;
+}
+
 static const struct nb_api_backend_ops backend_ops = {
+    .configure_logger = backend_configure_logger,
+    .configure_metrics = backend_configure_metrics,
+    .flush_metrics = backend_flush_metrics,
     .start = backend_start,
     .pause = backend_pause,
     .resume = backend_resume,
@@ -226,6 +300,7 @@ static void handle(void *ctx, enum nb_http_method method, const char *path, size
 	struct nb_vmm *v = ctx;
 
 	nb_api_route(&v->ctx, method, path, path_len, body, body_len, r);
+	nb_metrics_api_request((unsigned int)method, path, path_len, r->status);
 }
 
 static void on_api(void *ctx, int fd, uint32_t events)
@@ -258,6 +333,8 @@ int nb_vmm_serve_api(struct nb_vmm *v, struct nb_api_server *s, char *err, size_
 		nb_evmgr_remove(&v->em, nb_api_server_fd(s));
 		FAIL(r, "API thread: %s", strerror(-r));
 	}
+	if (v->opts.start_ns)
+		nb_metrics_set(NB_M_API_STARTUP_US, (nb_monotonic_ns() - v->opts.start_ns) / 1000);
 	return 0;
 }
 
@@ -267,6 +344,9 @@ int nb_vmm_start(struct nb_vmm *v, char *err, size_t errlen)
 
 	if (v->vm_live)
 		FAIL(-EALREADY, "the microVM is already running");
+	r = apply_obs(v, err, errlen);
+	if (r)
+		return r;
 	if (v->cfg.has_boot && !v->cfg.boot.boot_args && v->default_boot_args) {
 		v->cfg.boot.boot_args = strdup(v->default_boot_args);
 		if (!v->cfg.boot.boot_args)
@@ -297,9 +377,11 @@ int nb_vmm_run(struct nb_vmm *v)
 	while (!v->quit && !(v->vm_live && nb_vm_stopping(&v->vm))) {
 		int r = nb_evmgr_run_once(&v->em, -1);
 
-		if (r >= 0)
+		if (r >= 0) {
+			nb_metrics_add(NB_M_VMM_DEVICE_EVENTS, (uint64_t)r);
 			continue;
-		fprintf(stderr, "nestbox: event loop: epoll_wait: %s\n", strerror(-r));
+		}
+		nb_log_error("event loop: epoll_wait: %s", strerror(-r));
 		if (v->vm_live) {
 			nb_vm_request_stop(&v->vm, 1);
 		} else {
@@ -309,6 +391,8 @@ int nb_vmm_run(struct nb_vmm *v)
 	}
 	if (v->vm_live)
 		v->status = nb_vm_stop(&v->vm);
+	if (nb_metrics_configured())
+		nb_metrics_flush(flush_groups, v); /* the last line, at exit */
 	return v->status;
 }
 
@@ -328,6 +412,12 @@ void nb_vmm_destroy(struct nb_vmm *v)
 		close(v->sfd);
 	}
 	v->sfd = -1;
+	if (nb_metrics_configured()) {
+		if (v->em_ready)
+			nb_evmgr_remove(&v->em, nb_metrics_timer_fd());
+		nb_metrics_close();
+	}
+	nb_logger_close();
 	if (v->em_ready)
 		nb_evmgr_destroy(&v->em);
 	v->em_ready = false;

@@ -21,6 +21,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
@@ -99,6 +100,7 @@ static const struct {
     {"MADV_DONTNEED", MADV_DONTNEED},
     {"MADV_REMOVE", MADV_REMOVE},
     {"AF_UNIX", AF_UNIX},
+    {"PR_GET_NAME", PR_GET_NAME},
     {"not PROT_EXEC", 0},
     {"MAP_PRIVATE|MAP_ANONYMOUS", MAP_PRIVATE | MAP_ANONYMOUS},
     {"MAP_PRIVATE|MAP_ANONYMOUS|MAP_NORESERVE", MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE},
