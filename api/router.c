@@ -545,8 +545,6 @@ static void put_snapshot_load(struct nb_api_ctx *c, const char *id, struct json_
 	(void)id;
 	if (nb_snapshot_load_req_parse(body, &req, err, sizeof(err))) {
 		nb_api_fault(r, 400, err);
-	} else if (req.uffd) {
-		faultf(r, "snapshot/load.mem_backend.backend_type: Uffd is not supported yet");
 	} else if (!c->ops->snapshot_load) {
 		faultf(r, "snapshot/load: snapshots are not supported here");
 	} else if (c->state != NB_API_NOT_STARTED) {

@@ -97,12 +97,36 @@ int nb_mem_add_file(struct nb_guest_mem *m, uint64_t gpa, uint64_t size, int fd)
 	return 0;
 }
 
+int nb_mem_add_anon(struct nb_guest_mem *m, uint64_t gpa, uint64_t size)
+{
+	uint64_t align = (uint64_t)sysconf(_SC_PAGESIZE);
+	void *p;
+
+	if (!size || (gpa | size) & (align - 1) || gpa + size < gpa)
+		return -EINVAL;
+	if (size > SIZE_MAX)
+		return -ENOMEM;
+	for (unsigned i = 0; i < m->nr; i++)
+		if (overlaps(&m->regions[i], gpa, size))
+			return -EINVAL;
+	if (m->nr == NB_MEM_MAX_REGIONS)
+		return -ENOSPC;
+	p = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE,
+		 -1, 0);
+	if (p == MAP_FAILED)
+		return -errno;
+	madvise(p, size, MADV_DONTDUMP);
+	m->regions[m->nr++] = (struct nb_mem_region){.gpa = gpa, .size = size, .host = p, .fd = -1};
+	return 0;
+}
+
 void nb_mem_destroy(struct nb_guest_mem *m)
 {
 	nb_mem_track_dirty(m, false);
 	for (unsigned i = 0; i < m->nr; i++) {
 		munmap(m->regions[i].host, m->regions[i].size);
-		close(m->regions[i].fd);
+		if (m->regions[i].fd >= 0)
+			close(m->regions[i].fd);
 	}
 	m->nr = 0;
 }

@@ -26,7 +26,7 @@ struct nb_mem_region {
 	uint64_t gpa;
 	uint64_t size;
 	uint8_t *host;
-	int fd;		 /* the memfd behind it */
+	int fd;		 /* the memfd (or file) behind it, -1 for anonymous memory */
 	uint64_t *dirty; /* while tracking: a bit per 4 KiB page nestbox wrote */
 };
 
@@ -54,6 +54,13 @@ int nb_mem_add_ram(struct nb_guest_mem *m, uint64_t gpa, uint64_t size, bool hug
  * shorter), -ENOSPC or the mmap error.
  */
 int nb_mem_add_file(struct nb_guest_mem *m, uint64_t gpa, uint64_t size, int fd);
+
+/*
+ * Maps @size bytes of anonymous private memory (no fd: fd is -1) for
+ * guest-physical @gpa, for a page-fault handler to fill (vmm/uffd.h).
+ * Returns 0, -EINVAL (as nb_mem_add_ram), -ENOSPC or the mmap error.
+ */
+int nb_mem_add_anon(struct nb_guest_mem *m, uint64_t gpa, uint64_t size);
 
 /* Unmaps and closes every region. Safe on an initialised, empty or destroyed map. */
 void nb_mem_destroy(struct nb_guest_mem *m);

@@ -75,14 +75,23 @@ static int create_vm(struct nb_vm *vm, const struct nb_machine_config *m,
 	return 0;
 }
 
-/* Guest RAM: a memfd, or with @file (a snapshot's memory) that file, privately. */
-static int create_memory(struct nb_vm *vm, const struct nb_machine_config *m, const char *file,
-			 char *err, size_t errlen)
+/*
+ * Guest RAM: a memfd, or (a snapshot's memory) opts->mem_file mapped
+ * privately, or anonymous memory served by the handler at opts->uffd_path.
+ */
+static int create_memory(struct nb_vm *vm, const struct nb_machine_config *m,
+			 const struct nb_vm_opts *opts, char *err, size_t errlen)
 {
-	bool huge = m->huge_pages == NB_HUGE_PAGES_2M && !file;
+	const char *file = opts->mem_file;
+	bool huge = m->huge_pages == NB_HUGE_PAGES_2M && !file && !opts->uffd_path;
 	int r;
 
-	if (file) {
+	if (opts->uffd_path) {
+		r = nb_mem_add_anon(&vm->mem, NB_RAM_BASE, vm->ram_size);
+		if (!r && (r = nb_uffd_setup(&vm->uffd, &vm->mem, opts->uffd_path, err, errlen)))
+			return r;
+		vm->mem_from_file = !r;
+	} else if (file) {
 		int fd = open(file, O_RDONLY | O_CLOEXEC);
 
 		if (fd < 0)
@@ -449,7 +458,7 @@ static int create(struct nb_vm *vm, const struct nb_vm_config *cfg, const struct
 	vm->stop_fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
 	if (vm->stop_fd < 0)
 		FAIL(-errno, "eventfd: %s", strerror(errno));
-	r = create_memory(vm, m, opts->mem_file, err, errlen);
+	r = create_memory(vm, m, opts, err, errlen);
 	if (!r)
 		r = create_vcpus(vm, m, &features, err, errlen);
 	if (!r)
@@ -473,6 +482,7 @@ int nb_vm_create(struct nb_vm *vm, const struct nb_vm_config *cfg, const struct 
 	vm->seccomp = opts->seccomp;
 	vm->ram_size = (uint64_t)cfg->machine.mem_size_mib * MIB;
 	nb_mem_init(&vm->mem);
+	nb_uffd_init(&vm->uffd);
 	nb_mmio_bus_init(&vm->bus);
 	r = create(vm, cfg, opts, err, errlen);
 	if (r)
@@ -605,6 +615,7 @@ void nb_vm_destroy(struct nb_vm *vm)
 	vm->devices_ready = false;
 	close_fd(&vm->stop_fd);
 	nb_mem_destroy(&vm->mem);
+	nb_uffd_close(&vm->uffd);
 	nb_mmio_bus_destroy(&vm->bus);
 	if (vm->serial)
 		nb_serial_free(vm->serial);

@@ -28,6 +28,7 @@
 #include "vmm/device_manager.h"
 #include "vmm/event_manager.h"
 #include "vmm/guest_mem.h"
+#include "vmm/uffd.h"
 #include "vmm/seccomp.h"
 #include "vmm/vcpu_thread.h"
 
@@ -50,6 +51,7 @@ struct nb_vm_opts {
 	int console_in;		    /* fd read into the serial port, -1: none */
 	const char *id;		    /* the instance id (--id), or NULL */
 	const char *mem_file;	    /* guest RAM from this file (a snapshot's), or NULL */
+	const char *uffd_path;	    /* or served by the page-fault handler there (Uffd) */
 	struct nb_evmgr *em;	    /* the VMM thread's event loop (required) */
 	struct nb_seccomp *seccomp; /* filters installed by nb_vm_start, or NULL */
 	struct nb_mmds *mmds;	    /* the MMDS data store (nb_vmm's), or NULL */
@@ -64,7 +66,8 @@ struct nb_vm {
 	struct nb_vcpu *vcpus;
 	size_t run_size;
 	bool el2;
-	bool mem_from_file; /* RAM is a privately mapped file, not a memfd */
+	bool mem_from_file; /* RAM is not a memfd: a privately mapped file, or Uffd's */
+	struct nb_uffd uffd; /* the Uffd backend's userfaultfd and handler connection */
 	bool start_paused;  /* nb_vm_start leaves the vCPUs paused (a snapshot load) */
 
 	struct nb_evmgr *em;	    /* the caller's */

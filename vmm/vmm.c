@@ -172,11 +172,15 @@ static int backend_snapshot_load(void *b, const struct nb_snapshot_load_req *req
 				 size_t errlen)
 {
 	struct nb_vmm *v = b;
+	struct nb_vm_opts o = v->opts;
 	struct nb_vm_config cfg;
 	int r;
 
 	if (v->vm_live)
 		FAIL(-EALREADY, "snapshot/load: the microVM is already running");
+	/* Uffd: guest RAM filled by the page-fault handler listening at backend_path. */
+	if (req->uffd)
+		o.uffd_path = req->mem_path;
 	nb_config_init(&cfg);
 	r = nb_snapshot_read_config(req->snapshot_path, &cfg, err, errlen);
 	/* Tracking is the load's choice (Firecracker's), not the snapshot's. */
@@ -185,9 +189,13 @@ static int backend_snapshot_load(void *b, const struct nb_snapshot_load_req *req
 		r = apply_overrides(&cfg, req, err, errlen);
 	if (!r)
 		r = nb_config_validate(&cfg, err, errlen);
+	/* The MMDS's version and format are restored; its data is not (Firecracker's). */
+	if (!r && cfg.has_mmds)
+		nb_mmds_set_version(v->opts.mmds, cfg.mmds.v2 ? NB_MMDS_V2 : NB_MMDS_V1,
+				    cfg.mmds.imds_compat);
 	if (!r)
-		r = nb_snapshot_restore(&v->vm, &cfg, &v->opts, req->snapshot_path, req->mem_path,
-					err, errlen);
+		r = nb_snapshot_restore(&v->vm, &cfg, &o, req->snapshot_path,
+					req->uffd ? NULL : req->mem_path, err, errlen);
 	if (r) {
 		nb_config_free(&cfg);
 		return r;

@@ -561,6 +561,72 @@ START_TEST(test_rate_limiter_update)
 }
 END_TEST
 
+/* The MMDS on the interface: a fake HTTP side that answers nothing. */
+static long no_answer(void *ctx, const uint8_t *buf, size_t len, char **out, size_t *out_len,
+		      bool *close)
+{
+	(void)ctx, (void)buf, (void)len, (void)out, (void)out_len, (void)close;
+	return 0;
+}
+
+/* A TX chain with a zero virtio header and @f (@len bytes) in buffer @i. */
+static uint16_t tx_frame(unsigned int i, const uint8_t *f, uint32_t len)
+{
+	uint8_t hdr[12] = {0};
+	uint64_t gpa[2] = {BUF_GPA(i), BUF_GPA(i) + 0x1000};
+	uint32_t lens[2] = {12, len};
+
+	ck_assert_int_eq(nb_mem_write(&mem, gpa[0], hdr, 12), 0);
+	ck_assert_int_eq(nb_mem_write(&mem, gpa[1], f, len), 0);
+	return add_chain(1, 2, gpa, lens, false);
+}
+
+START_TEST(test_mmds)
+{
+	struct nb_net_params p = {.iface_id = "eth0",
+				  .tap_fd = sp[0],
+				  .configure_tap = fake_configure,
+				  .mmds_ipv4 = NB_MMDS_DEFAULT_IPV4,
+				  .mmds_fn = no_answer};
+	struct nb_irq irq = {.trigger = count_trigger, .spi = 40};
+	struct nb_mmds_stack_stats ms;
+	uint8_t arp[42] = {0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xaa, 0,	 0, 0, 0, 1,  8, 6, 0, 1, 8,
+			   0,	 6,    4,    0,	   1,	 0xaa, 0,    0,	 0, 0, 1, 10, 0, 0, 2, 0, 0,
+			   0,	 0,    0,    0,	   169,	 254,  169,  254};
+	uint64_t rx_gpa[1] = {BUF_GPA(8)};
+	uint32_t rx_len[1] = {2048}, id, len;
+	uint8_t got[64];
+	char err[128];
+
+	ck_assert_int_eq(nb_virtio_net_new(&net, &p, &ev, err, sizeof(err)), 0);
+	dev = nb_virtio_net_device(net);
+	ck_assert_int_eq(nb_virtio_mmio_init(&t, &dev, &mem, irq), 0);
+	start_driver(~0ULL);
+	/* An ARP request for the MMDS with no RX buffer: the reply waits. */
+	tx_frame(0, arp, sizeof(arp));
+	notify(NB_VIRTIO_NET_TXQ);
+	next_used(1, &id, &len);
+	ck_assert_int_eq(read(sp[1], got, sizeof(got)), -1); /* not on the tap */
+	ck_assert_uint_eq(used_idx(0), 0);
+	add_chain(0, 1, rx_gpa, rx_len, true);
+	notify(NB_VIRTIO_NET_RXQ);
+	next_used(0, &id, &len);
+	ck_assert_uint_eq(len, 12 + 42);
+	ck_assert_int_eq(nb_mem_read(&mem, BUF_GPA(8), got, 54), 0);
+	ck_assert_uint_eq(got[10], 1); /* num_buffers */
+	ck_assert_mem_eq(got + 12 + 6, NB_MMDS_MAC, 6);
+	ck_assert_uint_eq(got[12 + 14 + 7], 2); /* an ARP reply */
+	/* ARP for another address goes to the tap as it is. */
+	arp[41] = 1;
+	tx_frame(1, arp, sizeof(arp));
+	notify(NB_VIRTIO_NET_TXQ);
+	ck_assert_int_eq(read(sp[1], got, sizeof(got)), 12 + 42);
+	ck_assert(nb_virtio_net_mmds_stats(net, &ms));
+	ck_assert_uint_eq(ms.arp_replies, 1);
+	ck_assert_uint_eq(ms.tx_frames, 1);
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("virtio_net");
@@ -578,6 +644,7 @@ int main(void)
 	tcase_add_test(tc, test_new_errors);
 	tcase_add_test(tc, test_tap_open_errors);
 	tcase_add_test(tc, test_tap_real);
+	tcase_add_test(tc, test_mmds);
 	suite_add_tcase(s, tc);
 	return nb_check_run(s);
 }
