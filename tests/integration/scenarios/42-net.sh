@@ -2,7 +2,8 @@
 # virtio-net on a tap, on real KVM: the host makes tap0 (169.254.0.1/30),
 # a guest takes 169.254.0.2 on eth0 (its MAC from guest_mac), pings the
 # host and is pinged, receives 8 MB from the host and sends 8 MB back with
-# busybox nc, both checked by sha256sum. Then a missing tap is one clear
+# busybox nc, both checked by sha256sum, with rate limiters set on the
+# running interface through the API. Then a missing tap is one clear
 # line and exit status 1, before any guest runs.
 tunctl -t tap0 >/dev/null
 ip addr add 169.254.0.1/30 dev tap0
@@ -18,7 +19,7 @@ cat >/tmp/net.json <<JSON
 JSON
 # Guest to host: a listener whose stdin never ends (see guest-net.sh).
 sleep 900 | nc -l -p 5001 >/tmp/g2h &
-nestbox --config-file /tmp/net.json </dev/null >/tmp/net.out 2>/tmp/net.err &
+nestbox --config-file /tmp/net.json --api-sock /tmp/net.sock </dev/null >/tmp/net.out 2>/tmp/net.err &
 pid=$!
 set +x
 i=0
@@ -28,6 +29,13 @@ while ! grep -q NESTBOX-NET-UP /tmp/net.out && kill -0 $pid 2>/dev/null && [ $i 
 done
 set -x
 ping -c 3 -W 10 169.254.0.2
+# The running interface's rate limiters changed through the API (generous:
+# the transfers below go through them), shown in GET /vm/config.
+nb-curl /tmp/net.sock PATCH /network-interfaces/eth0 '{"iface_id": "eth0", "rx_rate_limiter": {"bandwidth": {"size": 104857600, "refill_time": 100}}, "tx_rate_limiter": {"ops": {"size": 100000, "refill_time": 100}}}'
+nb-curl /tmp/net.sock GET /vm/config | grep -q '"rx_rate_limiter":{"bandwidth":{"size":104857600,"one_time_burst":0,"refill_time":100},"ops":null},"tx_rate_limiter":{"bandwidth":null,"ops":{"size":100000,'
+out=$(nb-curl /tmp/net.sock PATCH /network-interfaces/eth9 '{"iface_id": "eth9"}' || true)
+echo "$out"
+[ "$out" = '400 {"fault_message":"network-interfaces.iface_id: there is no interface \"eth9\""}' ]
 nc 169.254.0.2 5002 </tmp/h2g
 set +x
 i=0
