@@ -66,9 +66,9 @@ struct nb_vm {
 	struct nb_vcpu *vcpus;
 	size_t run_size;
 	bool el2;
-	bool mem_from_file; /* RAM is not a memfd: a privately mapped file, or Uffd's */
+	bool mem_from_file;  /* RAM is not a memfd: a privately mapped file, or Uffd's */
 	struct nb_uffd uffd; /* the Uffd backend's userfaultfd and handler connection */
-	bool start_paused;  /* nb_vm_start leaves the vCPUs paused (a snapshot load) */
+	bool start_paused;   /* nb_vm_start leaves the vCPUs paused (a snapshot load) */
 
 	struct nb_evmgr *em;	    /* the caller's */
 	struct nb_event_ops ev;	    /* devices keep a pointer to it */
