@@ -13,8 +13,9 @@ nestbox-jailer --id l2 --exec-file /bin/nestbox --uid 1000 --gid 1000 --cgroup-v
 	--mem 256 --cmdline "console=ttyS0 quiet panic=-1 nb.boottimer=0x40000000 nb.hold=10" \
 	</dev/null 2>/tmp/l2.err &
 pid=$!
+alive() { grep -qs '^State:[[:space:]]*[^Z]' /proc/$1/status; }
 i=0
-while [ $i -lt 300 ] && kill -0 $pid 2>/dev/null && ! grep -q '^Guest-boot-time' /tmp/l2.err; do
+while [ $i -lt 300 ] && alive $pid && ! grep -q '^Guest-boot-time' /tmp/l2.err; do
 	sleep 1
 	i=$((i + 1))
 done
