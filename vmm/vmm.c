@@ -377,6 +377,8 @@ int nb_vmm_start(struct nb_vmm *v, char *err, size_t errlen)
 	}
 	v->vm_live = true;
 	v->ctx.state = NB_API_RUNNING;
+	nb_log_info("the microVM is running: %u vCPUs, %u MiB", v->cfg.machine.vcpu_count,
+		    v->cfg.machine.mem_size_mib);
 	return 0;
 }
 

@@ -75,7 +75,29 @@ static int balloon_stats(void *b, struct nb_api_balloon_stats *out, char *err, s
 	return 0;
 }
 
+/* The logger and the metrics: accepted, nothing opened. */
+static int obs_logger(void *b, const struct nb_logger_config *l, char *err, size_t errlen)
+{
+	(void)b, (void)l, (void)err, (void)errlen;
+	return 0;
+}
+
+static int obs_metrics(void *b, const struct nb_metrics_config *m, char *err, size_t errlen)
+{
+	(void)b, (void)m, (void)err, (void)errlen;
+	return 0;
+}
+
+static int obs_flush(void *b, char *err, size_t errlen)
+{
+	(void)b, (void)err, (void)errlen;
+	return 0;
+}
+
 static const struct nb_api_backend_ops ops = {
+    .configure_logger = obs_logger,
+    .configure_metrics = obs_metrics,
+    .flush_metrics = obs_flush,
     .start = start,
     .pause = pause_vm,
     .resume = resume_vm,
