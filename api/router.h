@@ -12,8 +12,10 @@
  *
  * State rules: a pre-boot resource (boot-source, machine-config,
  * cpu-config, drives (PUT), entropy, serial) can be changed only before
- * InstanceStart; after it the answer is a 400 saying so. PATCH /vm and
- * PATCH /drives/{id} need a started microVM, as in Firecracker.
+ * InstanceStart; after it the answer is a 400 saying so. PATCH /vm,
+ * PATCH /drives/{id} and the run-time device routes (PATCH
+ * /network-interfaces/{id}, PATCH /balloon, GET|PATCH /balloon/statistics:
+ * api/runtime_routes.h) need a started microVM, as in Firecracker.
  *
  * nb_api_route() runs on the VMM thread (the API thread hands requests
  * over, api/server.h); it is single-threaded, like the config it changes.
