@@ -25,6 +25,7 @@ while ! grep -q NESTBOX-MMDS-READY /tmp/mmds.out && kill -0 $pid 2>/dev/null && 
 	i=$((i + 1))
 done
 set -x
+grep -q NESTBOX-MMDS-READY /tmp/mmds.out || { cat /tmp/mmds.out /tmp/mmds.err; false; }
 nb-curl /tmp/mmds.sock GET /mmds | grep -q '"ami-id":"ami-12345678"'
 nb-curl /tmp/mmds.sock GET /vm/config | grep -q '"mmds-config":{"version":"V2","network_interfaces":\["eth0"\],"ipv4_address":"169.254.169.254","imds_compat":false}'
 nb-curl /tmp/mmds.sock PATCH /mmds '{"latest": {"meta-data": {"gen": "2"}}}'
