@@ -621,9 +621,18 @@ START_TEST(test_mmds)
 	tx_frame(1, arp, sizeof(arp));
 	notify(NB_VIRTIO_NET_TXQ);
 	ck_assert_int_eq(read(sp[1], got, sizeof(got)), 12 + 42);
+	/* With RX buffers already there (a driver's usual state): at once. */
+	add_chain(0, 1, rx_gpa, rx_len, true);
+	notify(NB_VIRTIO_NET_RXQ);
+	arp[41] = 254;
+	tx_frame(2, arp, sizeof(arp));
+	notify(NB_VIRTIO_NET_TXQ);
+	next_used(0, &id, &len);
+	ck_assert_uint_eq(len, 12 + 42);
+	ck_assert_int_eq(read(sp[1], got, sizeof(got)), -1);
 	ck_assert(nb_virtio_net_mmds_stats(net, &ms));
-	ck_assert_uint_eq(ms.arp_replies, 1);
-	ck_assert_uint_eq(ms.tx_frames, 1);
+	ck_assert_uint_eq(ms.arp_replies, 2);
+	ck_assert_uint_eq(ms.tx_frames, 2);
 }
 END_TEST
 
