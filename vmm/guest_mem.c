@@ -120,6 +120,34 @@ int nb_mem_add_anon(struct nb_guest_mem *m, uint64_t gpa, uint64_t size)
 	return 0;
 }
 
+int nb_mem_fill_from_file(struct nb_guest_mem *m, unsigned i, int fd)
+{
+	struct nb_mem_region *r = i < m->nr ? &m->regions[i] : NULL;
+	off_t pos = 0, end;
+	struct stat st;
+
+	if (!r || fstat(fd, &st) < 0 || (uint64_t)st.st_size < r->size)
+		return -EINVAL;
+	while (pos < (off_t)r->size) {
+		pos = lseek(fd, pos, SEEK_DATA);
+		if (pos < 0)
+			return errno == ENXIO ? 0 : -errno;
+		end = lseek(fd, pos, SEEK_HOLE);
+		if (end < 0 || end > (off_t)r->size)
+			end = (off_t)r->size;
+		while (pos < end) {
+			ssize_t n = pread(fd, r->host + pos, (size_t)(end - pos), pos);
+
+			if (n < 0 && errno == EINTR)
+				continue;
+			if (n <= 0)
+				return n < 0 ? -errno : -EIO;
+			pos += n;
+		}
+	}
+	return 0;
+}
+
 void nb_mem_destroy(struct nb_guest_mem *m)
 {
 	nb_mem_track_dirty(m, false);

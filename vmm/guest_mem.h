@@ -62,6 +62,16 @@ int nb_mem_add_file(struct nb_guest_mem *m, uint64_t gpa, uint64_t size, int fd)
  */
 int nb_mem_add_anon(struct nb_guest_mem *m, uint64_t gpa, uint64_t size);
 
+/*
+ * Copies the data ranges of the file @fd (SEEK_DATA; its holes stay holes)
+ * into region @i, which must be memfd RAM no larger than the file. For a
+ * guest hypervisor restored from a snapshot: a private mapping of the file
+ * would copy each page on the guest's first write to it, and KVM drops every
+ * shadow stage 2 of the guest's own guests on each such change. 0, -EINVAL
+ * (no such region, or the file is shorter) or the read's error.
+ */
+int nb_mem_fill_from_file(struct nb_guest_mem *m, unsigned i, int fd);
+
 /* Unmaps and closes every region. Safe on an initialised, empty or destroyed map. */
 void nb_mem_destroy(struct nb_guest_mem *m);
 

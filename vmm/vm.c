@@ -78,34 +78,39 @@ static int create_vm(struct nb_vm *vm, const struct nb_machine_config *m,
 /*
  * Guest RAM: a memfd, or (a snapshot's memory) opts->mem_file mapped
  * privately, or anonymous memory served by the handler at opts->uffd_path.
+ * A guest hypervisor's memory file is read into the memfd instead: each page
+ * a private mapping copies on a first write makes KVM drop every shadow
+ * stage 2 it built for the guest's own guests (see nb_mem_fill_from_file).
  */
 static int create_memory(struct nb_vm *vm, const struct nb_machine_config *m,
 			 const struct nb_vm_opts *opts, char *err, size_t errlen)
 {
 	const char *file = opts->mem_file;
-	bool huge = m->huge_pages == NB_HUGE_PAGES_2M && !file && !opts->uffd_path;
-	int r;
+	bool private_file = file && !m->nested;
+	bool huge = m->huge_pages == NB_HUGE_PAGES_2M && !private_file && !opts->uffd_path;
+	int r, fd = -1;
 
 	if (opts->uffd_path) {
 		r = nb_mem_add_anon(&vm->mem, NB_RAM_BASE, vm->ram_size);
 		if (!r && (r = nb_uffd_setup(&vm->uffd, &vm->mem, opts->uffd_path, err, errlen)))
 			return r;
 		vm->mem_from_file = !r;
-	} else if (file) {
-		int fd = open(file, O_RDONLY | O_CLOEXEC);
-
-		if (fd < 0)
+	} else {
+		if (file && (fd = open(file, O_RDONLY | O_CLOEXEC)) < 0)
 			FAIL(-errno, "mem_backend.backend_path %s: %s", file, strerror(errno));
-		r = nb_mem_add_file(&vm->mem, NB_RAM_BASE, vm->ram_size, fd);
-		close(fd);
-		if (r == -EINVAL)
+		if (private_file)
+			r = nb_mem_add_file(&vm->mem, NB_RAM_BASE, vm->ram_size, fd);
+		else
+			r = nb_mem_add_ram(&vm->mem, NB_RAM_BASE, vm->ram_size, huge);
+		vm->mem_from_file = private_file && !r;
+		if (!r && file && !private_file)
+			r = nb_mem_fill_from_file(&vm->mem, 0, fd);
+		if (fd >= 0)
+			close(fd);
+		if (r == -EINVAL && file)
 			FAIL(r, "mem_backend.backend_path %s: shorter than the guest's %llu MiB",
 			     file, (unsigned long long)(vm->ram_size / MIB));
-		vm->mem_from_file = !r;
-	} else {
-		r = nb_mem_add_ram(&vm->mem, NB_RAM_BASE, vm->ram_size, huge);
 	}
-
 	if (r == -ENOMEM && huge)
 		FAIL(r,
 		     "machine-config.huge_pages: the hugetlbfs pool has fewer than the %llu free "
@@ -113,7 +118,7 @@ static int create_memory(struct nb_vm *vm, const struct nb_machine_config *m,
 		     (unsigned long long)(vm->ram_size / (2 * MIB)),
 		     (unsigned long long)(vm->ram_size / MIB));
 	if (r)
-		FAIL(r, "guest memory: cannot map %llu MiB%s: %s",
+		FAIL(r, "guest memory: %s %llu MiB%s: %s", file ? "cannot load" : "cannot map",
 		     (unsigned long long)(vm->ram_size / MIB), huge ? " of 2 MiB huge pages" : "",
 		     strerror(-r));
 	/* Diff snapshots: KVM logs what the guest writes, guest_mem what nestbox writes. */

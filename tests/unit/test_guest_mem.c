@@ -68,6 +68,37 @@ START_TEST(test_dirty_tracking)
 }
 END_TEST
 
+/* A snapshot's memory file read into RAM: its data where it has data, zeros elsewhere. */
+START_TEST(test_fill_from_file)
+{
+	char path[] = "/tmp/nb-fill-XXXXXX";
+	int fd = mkstemp(path);
+	struct nb_guest_mem m;
+	uint8_t page[4096], *p;
+
+	ck_assert_int_ge(fd, 0);
+	unlink(path);
+	ck_assert_int_eq(ftruncate(fd, 4 * MIB), 0);
+	memset(page, 0xab, sizeof(page));
+	ck_assert_int_eq(pwrite(fd, page, sizeof(page), 3 * 4096), 4096);
+	ck_assert_int_eq(pwrite(fd, page, sizeof(page), 4 * MIB - 4096), 4096);
+	nb_mem_init(&m);
+	ck_assert_int_eq(nb_mem_fill_from_file(&m, 0, fd), -EINVAL); /* no region yet */
+	ck_assert_int_eq(nb_mem_add_ram(&m, BASE, 4 * MIB, false), 0);
+	ck_assert_int_eq(nb_mem_fill_from_file(&m, 0, fd), 0);
+	p = nb_mem_ptr(&m, BASE, 4 * MIB);
+	ck_assert(!memcmp(p + 3 * 4096, page, 4096));
+	ck_assert(!memcmp(p + 4 * MIB - 4096, page, 4096));
+	ck_assert_uint_eq(p[0], 0);
+	ck_assert_uint_eq(p[3 * 4096 - 1], 0);
+	ck_assert_uint_eq(p[4 * 4096], 0);
+	ck_assert_int_eq(ftruncate(fd, 4 * MIB - 1), 0); /* shorter than the region */
+	ck_assert_int_eq(nb_mem_fill_from_file(&m, 0, fd), -EINVAL);
+	nb_mem_destroy(&m);
+	close(fd);
+}
+END_TEST
+
 START_TEST(test_out_of_bounds_is_refused)
 {
 	struct nb_guest_mem m;
@@ -194,6 +225,7 @@ int main(void)
 	tcase_add_test(tc, test_out_of_bounds_is_refused);
 	tcase_add_test(tc, test_bad_regions);
 	tcase_add_test(tc, test_dirty_tracking);
+	tcase_add_test(tc, test_fill_from_file);
 	suite_add_tcase(s, tc);
 	return nb_check_run(s);
 }
