@@ -1,12 +1,13 @@
 # timeout: 1500
-# opt-in: after the load the restored guest hypervisor printed nothing in 8 minutes (its L2 did not tick again); not understood yet
 # nestbox's headline: a snapshot of a guest hypervisor while the microVM
 # inside it runs. L1 (vEL2, VHE) launches an L2 microVM with the same
 # nestbox; L2 counts a tick a second. L1 is paused and snapshotted (its EL2
 # registers, its vGIC with the ICH_*_EL2 state, its memory, which holds L2
 # and L1's own stage-2 tables for it), and a fresh nestbox loads the
-# snapshot: L2 counts on from where it was, exits 0, L1 reports it and
-# powers off, and the restored nestbox exits 0.
+# snapshot (reading the memory file into RAM: a copy-on-write mapping made
+# KVM drop L2's shadow stage 2 on every page L1 first wrote, and the
+# restored vCPU spun in the host kernel): L2 counts on from where it was,
+# exits 0, L1 reports it and powers off, and the restored nestbox exits 0.
 tick() { sed -n 's/^NESTBOX-TICK \([0-9]*\) .*/\1/p' "$1" | tail -1; }
 first_tick() { sed -n 's/^NESTBOX-TICK \([0-9]*\) .*/\1/p' "$1" | head -1; }
 wait_sock() { i=0; while ! nb-curl "$1" GET / >/dev/null 2>&1 && [ $i -lt 100 ]; do sleep 0.1; i=$((i + 1)); done; }
