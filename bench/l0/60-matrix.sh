@@ -17,7 +17,7 @@ echo "MATRIX-HOST|$(nestbox host-check | sed -nE 's/^  (KVM_CAP_ARM_EL2(_E2H0)?|
 
 # cell MODE VCPUS IPA MIB: boots one guest, prints its MATRIX line.
 cell() {
-	local id="$1-$2-$3-$4" nested=false e2h0=false args rc=0 t0 tinit= tend pid why kvm
+	local id="$1-$2-$3-$4" nested=false e2h0=false args rc=0 t0 tinit= tend pid why kvm killed=
 	case ",$cells," in ,,) ;; *",$id,"*) ;; *) return 0 ;; esac
 	case $1 in vhe) nested=true ;; e2h0) nested=true e2h0=true ;; esac
 	args="console=ttyS0 quiet cma=0 panic=-1 nb.boottimer=0x40000000"
@@ -36,6 +36,7 @@ JSON
 		[ -z "$tinit" ] && grep -q NESTBOX-GUEST-OK /tmp/o && tinit=$(now_ms)
 		if [ $(($(now_ms) - t0)) -gt $((limit * 1000)) ]; then
 			kill -9 $pid
+			killed=1
 			break
 		fi
 		sleep 0.2
@@ -47,11 +48,11 @@ JSON
 		grep -E 'IPA Size Limit|mode initialized|nested|VHE' | tr -d '\r' | tr '\n' ';')
 	if [ $rc = 0 ] && grep -q NESTBOX-POWEROFF /tmp/o; then
 		echo "MATRIX|$id|pass|$(((tinit - t0) / 100))|$(((tend - t0) / 100))|$kvm"
-	elif [ -z "$tinit" ] && ! grep -q . /tmp/o; then
+	elif [ -z "$killed" ] && [ -z "$tinit" ] && ! grep -q . /tmp/o; then
 		why=$(grep -v '^$' /tmp/e | head -1 | tr '|' '/')
 		echo "MATRIX|$id|refused|-|$(((tend - t0) / 100))|$why"
 	else
-		why="rc=$rc"
+		why="rc=$rc${killed:+, killed after $limit s}"
 		grep -q NESTBOX-GUEST-OK /tmp/o || why="$why, no NESTBOX-GUEST-OK"
 		grep -q NESTBOX-POWEROFF /tmp/o || why="$why, no NESTBOX-POWEROFF"
 		echo "MATRIX|$id|fail|${tinit:+$(((tinit - t0) / 100))}|$(((tend - t0) / 100))|$why: $(tail -1 /tmp/e | tr '|' '/')"
