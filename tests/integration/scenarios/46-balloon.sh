@@ -65,3 +65,72 @@ nestbox --config-file /tmp/big.json </dev/null >/tmp/big.out 2>&1 || rc=$?
 cat /tmp/big.out
 [ "$rc" != 0 ]
 grep -q "balloon.amount_mib: 300 is more than machine-config.mem_size_mib (256)" /tmp/big.out
+
+# Through the API with nb-curl: a 256 MiB guest whose balloon starts empty
+# (amount_mib 0). Once the guest dirtied and freed its memory
+# (resources/testkit/guest-balloon-api.sh), PATCH /balloon raises the target
+# to 64 MiB: the guest's MemTotal falls by 64 MiB and nestbox's RSS with it;
+# GET /balloon/statistics shows the sizes and the guest's own values;
+# statistics cannot be turned off after the start, a new interval is taken;
+# PATCH back to 0 deflates it (actual 0, MemTotal back).
+S=/tmp/bal.sock
+bapi() { nb-curl $S "$@"; }
+# bexpect TEXT METHOD PATH [BODY]: the answer contains TEXT
+bexpect() {
+	want=$1
+	shift
+	out=$(nb-curl $S "$@" || true)
+	echo "$out"
+	case "$out" in *"$want"*) ;; *) echo "expected: $want"; return 1 ;; esac
+}
+# bapi_fail: what nestbox and the guest said, and the scenario fails.
+bapi_fail() {
+	cat /tmp/bapi.out /tmp/bapi.err
+	exit 1
+}
+nestbox --api-sock $S </dev/null >/tmp/bapi.out 2>/tmp/bapi.err &
+pid=$!
+i=0
+while ! nb-curl $S GET / >/dev/null 2>&1 && [ $i -lt 100 ]; do sleep 0.1; i=$((i + 1)); done
+bapi PUT /boot-source '{"kernel_image_path": "/guest/Image", "initrd_path": "/guest/initrd.cpio", "boot_args": "console=ttyS0 quiet panic=-1 nb.run=/guest-balloon-api.sh"}'
+bapi PUT /machine-config '{"vcpu_count": 1, "mem_size_mib": 256}'
+bapi PUT /balloon '{"amount_mib": 0, "deflate_on_oom": false, "stats_polling_interval_s": 1}'
+bexpect '400 {"fault_message":"balloon: the requested operation is not supported before starting' PATCH /balloon '{"amount_mib": 64}'
+bapi PUT /actions '{"action_type": "InstanceStart"}'
+set +x
+wait_line /tmp/bapi.out NESTBOX-BALLOON-API-TOUCHED $pid || bapi_fail
+touched=$(guest_rss_kb $pid 256)
+set -x
+bapi PATCH /balloon '{"amount_mib": 64}' || bapi_fail
+bexpect '200 {"amount_mib":64,"deflate_on_oom":false,"stats_polling_interval_s":1,' GET /balloon
+set +x
+wait_line /tmp/bapi.out NESTBOX-BALLOON-API-INFLATED $pid || bapi_fail
+inflated=$(guest_rss_kb $pid 256)
+set -x
+stats=$(bapi GET /balloon/statistics || true)
+echo "$stats"
+bexpect '400 {"fault_message":"balloon/statistics.stats_polling_interval_s: statistics cannot be turned off' PATCH /balloon/statistics '{"stats_polling_interval_s": 0}'
+bapi PATCH /balloon/statistics '{"stats_polling_interval_s": 2}'
+bexpect '400 {"fault_message":"balloon.amount_mib: 257 is more than machine-config.mem_size_mib (256)"}' PATCH /balloon '{"amount_mib": 257}'
+bapi PATCH /balloon '{"amount_mib": 0}'
+set +x
+wait_line /tmp/bapi.out NESTBOX-BALLOON-API-DEFLATED $pid || bapi_fail
+set -x
+stats2=$(bapi GET /balloon/statistics || true)
+echo "$stats2"
+rc=0
+wait $pid || rc=$?
+cat /tmp/bapi.out /tmp/bapi.err
+echo "API balloon: guest RSS touched ${touched:-?} kB, inflated ${inflated:-?} kB"
+[ "$rc" = 0 ]
+case "$stats" in '200 {"target_pages":16384,"actual_pages":16384,"target_mib":64,"actual_mib":64,'*) ;; *) exit 1 ;; esac
+case "$stats2" in '200 {"target_pages":0,"actual_pages":0,"target_mib":0,"actual_mib":0,'*) ;; *) exit 1 ;; esac
+# The guest's own values: total_memory (bytes) is the MemTotal it printed.
+total=$(sed -n 's/.*NESTBOX-BALLOON-API-INFLATED total_kb=\([0-9]*\).*/\1/p' /tmp/bapi.out | tr -d '\r')
+stotal=$(echo "$stats" | sed -n 's/.*"total_memory":\([0-9]*\).*/\1/p')
+echo "MemTotal ${total} kB, total_memory ${stotal} bytes"
+[ -n "$stotal" ] && [ -n "$total" ] || exit 1
+[ $((stotal / 1024)) = "$total" ]
+case "$stats" in *'"free_memory":'*'"available_memory":'*) ;; *) exit 1 ;; esac
+[ $((touched - inflated)) -ge 32768 ]
+echo "BALLOON-API-RSS-RELEASED-KB $((touched - inflated))"
