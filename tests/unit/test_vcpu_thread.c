@@ -75,7 +75,13 @@ START_TEST(pause_resume_exit)
 	setup();
 	for (int i = 0; i < 2; i++)
 		ck_assert_int_eq(nb_vcpu_thread_start(&t[i], &ops, &f[i]), 0);
-	usleep(20000);
+	/*
+	 * Each has run the guest to an exit once (on a loaded machine a 3 ms
+	 * slice below may never be long enough for one).
+	 */
+	for (int i = 0, waited = 0; i < 2; i++)
+		while (!atomic_load(&f[i].handled) && waited++ < 5000)
+			usleep(1000);
 	for (int round = 0; round < 20; round++) {
 		ck_assert_int_eq(nb_vcpus_pause(t, 2, 5000), 0);
 		for (int i = 0; i < 2; i++) {
