@@ -52,4 +52,9 @@ for i in $(seq "${runs:-1}"); do
 	one micro '{ "boot-source": { "kernel_image_path": "/guest/Image", "initrd_path": "/guest/initrd.cpio", "boot_args": "console=ttyS0 quiet panic=-1 nb.boottimer=0x40000000 nb.run=/guest-tick.sh nb.ticks=1000" }, "machine-config": { "vcpu_count": 1, "mem_size_mib": 256 } }' 256
 	grep -qw nb.nested /proc/cmdline || continue
 	one nested '{ "boot-source": { "kernel_image_path": "/guest/Image", "initrd_path": "/guest/initrd-l1.cpio", "boot_args": "console=ttyS0 quiet panic=-1 nb.boottimer=0x40000000 nb.run=/l1-tick.sh" }, "machine-config": { "vcpu_count": 1, "mem_size_mib": 1024, "nested": true } }' 1024
+	# Inside a guest hypervisor: one L2 snapshot restored 5 times in a row.
+	echo '{ "boot-source": { "kernel_image_path": "/guest/Image", "initrd_path": "/guest/initrd-l1.cpio", "boot_args": "console=ttyS0 quiet panic=-1 nb.run=/l1-restores.sh nb.restores=5" }, "machine-config": { "vcpu_count": 1, "mem_size_mib": 1024, "nested": true } }' >/tmp/r.json
+	nestbox --no-api --config-file /tmp/r.json </dev/null >/tmp/r.out 2>&1 || true
+	line=$(sed -n 's/^BENCH-L1|restores|//p' /tmp/r.out | tr -d '\r')
+	if [ -n "$line" ]; then echo "BENCH|l1restores|$line"; else echo "BENCH-ERROR l1restores: $(grep BENCH-L1-ERROR /tmp/r.out | tail -1)"; fi
 done
