@@ -44,6 +44,12 @@ raw=$(nb-curl --raw $S 'BREW /pot HTTP/1.1\r\n\r\n')
 echo "$raw"
 case "$raw" in "HTTP/1.1 400 Bad Request"*'"fault_message":"unsupported HTTP method BREW'*) ;; *) exit 1 ;; esac
 api GET /vm/config | sed 's/^200 //' >/tmp/api-config.json
+# The logger and the metrics (after that capture: the file run below has neither).
+expect '400 {"fault_message":"FlushMetrics: the metrics are not configured (PUT /metrics first)"}' PUT /actions '{"action_type": "FlushMetrics"}'
+api PUT /logger '{"log_path": "/tmp/api.log", "level": "info", "show_level": true, "show_log_origin": true}'
+expect '400 {"fault_message":"logger: the logger can be configured only once"}' PUT /logger '{"log_path": "/tmp/api.log"}'
+api PUT /metrics '{"metrics_path": "/tmp/api-metrics.json"}'
+expect '"logger":{"log_path":"/tmp/api.log","level":"Info","show_level":true,"show_log_origin":true,"module":null},"metrics":{"metrics_path":"/tmp/api-metrics.json"}' GET /vm/config
 # Start; pre-boot resources are closed now.
 api PUT /actions '{"action_type": "InstanceStart"}'
 expect '"state":"Running"' GET /
@@ -67,6 +73,15 @@ i=0
 while [ "$(ticks)" -lt $((n1 + 2)) ] && kill -0 $pid 2>/dev/null && [ $i -lt 300 ]; do sleep 0.2; i=$((i + 1)); done
 set -x
 [ "$(ticks)" -ge $((n1 + 2)) ]
+# FlushMetrics: a JSON line (nestbox's own strict parser takes it as the MMDS's
+# contents) whose vCPU exits and API requests moved.
+api PUT /actions '{"action_type": "FlushMetrics"}'
+m=$(tail -n 1 /tmp/api-metrics.json)
+echo "$m" | cut -c 1-300
+api PUT /mmds "$m"
+echo "$m" | grep -Eq '"vcpu":[{][^}]*"exit_mmio_write":[1-9]'
+echo "$m" | grep -Eq '"put_api_requests":[{][^}]*"actions_count":[1-9]'
+echo "$m" | grep -Eq '"patch_api_requests":[{][^}]*"vm_count":3,"vm_fails":1,'
 # The guest's clock shows the pause: one gap of at least 4 s between ticks.
 gap=$(awk '/NESTBOX-TICK/ { t = $3 + 0; if (p && t - p > g) g = t - p; p = t } END { printf "%d", g }' /tmp/api.out)
 echo "largest gap between ticks: ${gap}s"
@@ -97,3 +112,9 @@ tail -3 /tmp/api.out
 [ "$rc" = 0 ]
 [ ! -e $S ]
 [ ! -e /tmp/api2.sock ]
+# The last metrics line at exit; the log in Firecracker's format.
+[ "$(wc -l </tmp/api-metrics.json)" -ge 2 ]
+cat /tmp/api.log
+T='^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}[.][0-9]{9} \[api-test:[a-z0-9_]+:INFO:vmm/'
+grep -Eq "${T}logger[.]c:[0-9]+\] Running nestbox " /tmp/api.log
+grep -Eq "${T}vmm[.]c:[0-9]+\] the microVM is running: 1 vCPUs, 256 MiB$" /tmp/api.log
