@@ -13,6 +13,7 @@
 #include <string.h>
 #include <sys/prctl.h>
 #include <sys/stat.h>
+#include <sys/timerfd.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -533,6 +534,35 @@ START_TEST(test_metrics_lines)
 }
 END_TEST
 
+/* The 60 s timer, and a metrics FIFO nobody reads: lines dropped, never waited for. */
+START_TEST(test_metrics_timer_and_fifo)
+{
+	struct nb_metrics_config m;
+	struct itimerspec its;
+	struct json_object *o;
+	char path[128];
+	uint64_t t0;
+	int r = 0, i;
+
+	snprintf(path, sizeof(path), "%s/mfifo", tmpdir);
+	ck_assert_int_eq(mkfifo(path, 0600), 0);
+	m.metrics_path = path;
+	ck_assert_int_eq(nb_metrics_init(&m, err, sizeof(err)), 0);
+	ck_assert_int_eq(timerfd_gettime(nb_metrics_timer_fd(), &its), 0);
+	ck_assert_int_eq(its.it_interval.tv_sec, NB_METRICS_PERIOD_S);
+	ck_assert_int_gt(its.it_value.tv_sec, NB_METRICS_PERIOD_S - 5);
+	t0 = now_ms();
+	for (i = 0; i < 1000 && !r; i++) /* a pipe holds 64 KiB: a few dozen lines */
+		r = nb_metrics_flush(NULL, NULL);
+	ck_assert_int_eq(r, -EAGAIN);
+	ck_assert_int_lt(i, 1000);
+	ck_assert_uint_lt(now_ms() - t0, 5000);
+	o = nb_metrics_snapshot(NULL, NULL);
+	ck_assert_uint_eq(get(o, "logger", "missed_metrics_count"), 1);
+	json_object_put(o);
+}
+END_TEST
+
 static Suite *suite(void)
 {
 	Suite *s = suite_create("obs");
@@ -553,6 +583,7 @@ static Suite *suite(void)
 	tcase_add_test(f, test_logger_fifo_no_reader);
 	tcase_add_test(f, test_metrics_init_errors);
 	tcase_add_test(f, test_metrics_lines);
+	tcase_add_test(f, test_metrics_timer_and_fifo);
 	suite_add_tcase(s, f);
 	return s;
 }
