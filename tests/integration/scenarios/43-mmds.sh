@@ -11,7 +11,7 @@ JSON
 cat >/tmp/mmds.json <<'JSON'
 { "boot-source": { "kernel_image_path": "/guest/Image", "initrd_path": "/guest/initrd.cpio",
     "boot_args": "console=ttyS0 quiet panic=-1 nb.run=/guest-mmds.sh" },
-  "machine-config": { "vcpu_count": 1, "mem_size_mib": 128 },
+  "machine-config": { "vcpu_count": 1, "mem_size_mib": 256 },
   "network-interfaces": [ { "iface_id": "eth0", "host_dev_name": "tapm0" } ],
   "mmds-config": { "version": "V2", "network_interfaces": ["eth0"] } }
 JSON
