@@ -476,7 +476,7 @@ static int dump_regs(const struct nb_vm *vm, const char *path)
 
 static int put_metadata(void *mmds, const char *text, char *err, size_t errlen)
 {
-	struct json_object *root;
+	struct json_object *root = NULL;
 	int r = nb_cj_parse_text(text, "JSON", &root, err, errlen);
 
 	if (!r)
