@@ -124,7 +124,8 @@ void nb_log_at(enum nb_log_level level, const char *file, int line, const char *
 	if (level == NB_LOG_OFF)
 		return;
 	if (!atomic_load_explicit(&lg.configured, memory_order_acquire)) {
-		if (level > NB_LOG_INFO)
+		/* Warnings and errors only: bad input stays one line on stderr. */
+		if (level > NB_LOG_WARN)
 			return;
 		va_start(ap, fmt);
 		vsnprintf(msg, sizeof(msg) - 1, fmt, ap);

@@ -3,7 +3,7 @@
  * nestbox's log lines, from any thread (Firecracker's logger).
  *
  * Until the logger is configured (PUT /logger or the config file's
- * "logger" section, once), Error, Warning and Info lines go to stderr as
+ * "logger" section, once), Error and Warning lines go to stderr as
  * "nestbox: MESSAGE". Once configured, each line that passes the level (and
  * the module filter) is written in Firecracker's format to log_path (or
  * stderr without one):

@@ -56,7 +56,7 @@ static bool system_event(struct nb_vcpu *v)
 		request_stop(v->vm, 0);
 		break;
 	case KVM_SYSTEM_EVENT_RESET:
-		nb_log_info("the guest asked for a reboot: exiting");
+		nb_log_warn("the guest asked for a reboot: exiting");
 		request_stop(v->vm, 0);
 		break;
 	case KVM_SYSTEM_EVENT_CRASH:
