@@ -53,10 +53,9 @@
  * JSON types are strict: integers must be JSON integers, booleans JSON
  * booleans. null means "not given" for optional strings, for
  * "one_time_burst", for a rate limiter or one of its buckets, and for the
- * sections "serial", "entropy", "balloon" and "cpu-config" (tools write every section
- * they know, null or [] when unused). Firecracker's sections that nestbox
- * does not build yet ("mmds-config") are accepted only as null or [] and otherwise
- * refused as "not supported yet"; any other unknown field as "unknown field".
+ * sections "serial", "entropy", "balloon", "mmds-config" and "cpu-config"
+ * (tools write every section they know, null or [] when unused); any other
+ * unknown field is refused as "unknown field".
  *
  * Errors: functions return 0 or a negative errno (-EINVAL for bad input,
  * -ENOMEM, or the file's errno) and write one line into @err (@errlen bytes,
