@@ -35,10 +35,7 @@ void nb_api_fault(struct nb_api_response *r, int status, const char *msg)
 	r->body = nb_http_fault_body(msg);
 }
 
-static void faultf(struct nb_api_response *r, const char *fmt, ...)
-    __attribute__((format(printf, 2, 3)));
-
-static void faultf(struct nb_api_response *r, const char *fmt, ...)
+void nb_api_faultf(struct nb_api_response *r, const char *fmt, ...)
 {
 	char msg[NB_API_ERR_LEN];
 	va_list ap;
@@ -88,7 +85,8 @@ static bool pre_boot(struct nb_api_ctx *c, const char *what, struct nb_api_respo
 {
 	if (c->state == NB_API_NOT_STARTED)
 		return true;
-	faultf(r, "%s: the requested operation is not supported after starting the microVM", what);
+	nb_api_faultf(r, "%s: the requested operation is not supported after starting the microVM",
+		      what);
 	return false;
 }
 
@@ -96,7 +94,8 @@ static bool started(struct nb_api_ctx *c, const char *what, struct nb_api_respon
 {
 	if (c->state != NB_API_NOT_STARTED)
 		return true;
-	faultf(r, "%s: the requested operation is not supported before starting the microVM", what);
+	nb_api_faultf(r, "%s: the requested operation is not supported before starting the microVM",
+		      what);
 	return false;
 }
 
@@ -111,8 +110,9 @@ static bool check_id(const char *id, struct nb_api_response *r)
 	for (const char *p = id; *p; p++) {
 		if (!((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') ||
 		      (*p >= '0' && *p <= '9') || *p == '_')) {
-			faultf(r, "API resource ids can only contain alphanumeric characters and "
-				  "underscores");
+			nb_api_faultf(
+			    r, "API resource ids can only contain alphanumeric characters and "
+			       "underscores");
 			return false;
 		}
 	}
@@ -275,7 +275,7 @@ static bool same_id(struct json_object *body, const char *sect, const char *key,
 	s = json_object_get_string(v);
 	if (!strcmp(s, id))
 		return true;
-	faultf(r, "%s.%s: \"%.64s\" does not match the path's id \"%s\"", sect, key, s, id);
+	nb_api_faultf(r, "%s.%s: \"%.64s\" does not match the path's id \"%s\"", sect, key, s, id);
 	return false;
 }
 
@@ -319,7 +319,7 @@ static void patch_drive(struct nb_api_ctx *c, const char *id, struct json_object
 	    !same_id(body, "drives", "drive_id", id, r))
 		return;
 	if (!json_object_is_type(body, json_type_object)) {
-		faultf(r, "drives: must be an object");
+		nb_api_faultf(r, "drives: must be an object");
 		return;
 	}
 	json_object_object_foreach(body, key, val)
@@ -327,25 +327,26 @@ static void patch_drive(struct nb_api_ctx *c, const char *id, struct json_object
 		(void)val;
 		if (strcmp(key, "drive_id") && strcmp(key, "path_on_host") &&
 		    strcmp(key, "rate_limiter")) {
-			faultf(r,
-			       "drives.%.64s: unknown field (PATCH takes drive_id, path_on_host "
-			       "and rate_limiter)",
-			       key);
+			nb_api_faultf(
+			    r,
+			    "drives.%.64s: unknown field (PATCH takes drive_id, path_on_host "
+			    "and rate_limiter)",
+			    key);
 			return;
 		}
 	}
 	if (!json_object_object_get_ex(body, "drive_id", &v)) {
-		faultf(r, "drives.drive_id: is required");
+		nb_api_faultf(r, "drives.drive_id: is required");
 		return;
 	}
 	idx = find_drive(c->cfg, id);
 	if (idx < 0) {
-		faultf(r, "drives.drive_id: there is no drive \"%s\"", id);
+		nb_api_faultf(r, "drives.drive_id: there is no drive \"%s\"", id);
 		return;
 	}
 	if (json_object_object_get_ex(body, "path_on_host", &v)) {
 		if (!json_object_is_type(v, json_type_string) || !*json_object_get_string(v)) {
-			faultf(r, "drives.path_on_host: must be a non-empty string");
+			nb_api_faultf(r, "drives.path_on_host: must be a non-empty string");
 			return;
 		}
 		path = json_object_get_string(v);
@@ -436,21 +437,22 @@ static void put_actions(struct nb_api_ctx *c, const char *id, struct json_object
 
 	(void)id;
 	if (!json_object_is_type(body, json_type_object)) {
-		faultf(r, "actions: must be an object");
+		nb_api_faultf(r, "actions: must be an object");
 		return;
 	}
 	json_object_object_foreach(body, key, val)
 	{
 		(void)val;
 		if (strcmp(key, "action_type")) {
-			faultf(r, "actions.%.64s: unknown field", key);
+			nb_api_faultf(r, "actions.%.64s: unknown field", key);
 			return;
 		}
 	}
 	if (!json_object_object_get_ex(body, "action_type", &v) ||
 	    !json_object_is_type(v, json_type_string)) {
-		faultf(r, "actions.action_type: must be \"InstanceStart\", \"FlushMetrics\" or "
-			  "\"SendCtrlAltDel\"");
+		nb_api_faultf(r,
+			      "actions.action_type: must be \"InstanceStart\", \"FlushMetrics\" or "
+			      "\"SendCtrlAltDel\"");
 		return;
 	}
 	a = json_object_get_string(v);
@@ -463,10 +465,12 @@ static void put_actions(struct nb_api_ctx *c, const char *id, struct json_object
 	} else if (!strcmp(a, "FlushMetrics")) {
 		nb_api_flush_metrics(c, r);
 	} else if (!strcmp(a, "SendCtrlAltDel")) {
-		faultf(r, "SendCtrlAltDel: x86_64 only (an arm64 guest has no i8042 controller)");
+		nb_api_faultf(
+		    r, "SendCtrlAltDel: x86_64 only (an arm64 guest has no i8042 controller)");
 	} else {
-		faultf(r, "actions.action_type: must be \"InstanceStart\", \"FlushMetrics\" or "
-			  "\"SendCtrlAltDel\"");
+		nb_api_faultf(r,
+			      "actions.action_type: must be \"InstanceStart\", \"FlushMetrics\" or "
+			      "\"SendCtrlAltDel\"");
 	}
 }
 
@@ -484,7 +488,7 @@ static void patch_vm(struct nb_api_ctx *c, const char *id, struct json_object *b
 		{
 			(void)val;
 			if (strcmp(key, "state")) {
-				faultf(r, "vm.%.64s: unknown field", key);
+				nb_api_faultf(r, "vm.%.64s: unknown field", key);
 				return;
 			}
 		}
@@ -493,7 +497,7 @@ static void patch_vm(struct nb_api_ctx *c, const char *id, struct json_object *b
 			s = json_object_get_string(v);
 	}
 	if (!s || (strcmp(s, "Paused") && strcmp(s, "Resumed"))) {
-		faultf(r, "vm.state: must be \"Paused\" or \"Resumed\"");
+		nb_api_faultf(r, "vm.state: must be \"Paused\" or \"Resumed\"");
 		return;
 	}
 	if (!started(c, "vm", r))
@@ -523,14 +527,15 @@ static void put_snapshot_create(struct nb_api_ctx *c, const char *id, struct jso
 	if (nb_snapshot_create_req_parse(body, &req, err, sizeof(err))) {
 		nb_api_fault(r, 400, err);
 	} else if (req.diff && !c->cfg->machine.track_dirty_pages) {
-		faultf(r, "snapshot/create.snapshot_type: Diff snapshots need dirty page tracking "
-			  "(machine-config track_dirty_pages, or track_dirty_pages at "
-			  "snapshot/load)");
+		nb_api_faultf(
+		    r, "snapshot/create.snapshot_type: Diff snapshots need dirty page tracking "
+		       "(machine-config track_dirty_pages, or track_dirty_pages at "
+		       "snapshot/load)");
 	} else if (!c->ops->snapshot_create) {
-		faultf(r, "snapshot/create: snapshots are not supported here");
+		nb_api_faultf(r, "snapshot/create: snapshots are not supported here");
 	} else if (c->state != NB_API_PAUSED) {
-		faultf(r, "snapshot/create: the microVM must be paused first (PATCH /vm "
-			  "{\"state\": \"Paused\"})");
+		nb_api_faultf(r, "snapshot/create: the microVM must be paused first (PATCH /vm "
+				 "{\"state\": \"Paused\"})");
 	} else {
 		answer(r, c->ops->snapshot_create(c->backend, &req, err, sizeof(err)), err);
 	}
@@ -546,13 +551,15 @@ static void put_snapshot_load(struct nb_api_ctx *c, const char *id, struct json_
 	if (nb_snapshot_load_req_parse(body, &req, err, sizeof(err))) {
 		nb_api_fault(r, 400, err);
 	} else if (!c->ops->snapshot_load) {
-		faultf(r, "snapshot/load: snapshots are not supported here");
+		nb_api_faultf(r, "snapshot/load: snapshots are not supported here");
 	} else if (c->state != NB_API_NOT_STARTED) {
-		faultf(r, "snapshot/load: the microVM is already started: load a snapshot into a "
-			  "fresh nestbox");
+		nb_api_faultf(
+		    r, "snapshot/load: the microVM is already started: load a snapshot into a "
+		       "fresh nestbox");
 	} else if (configured(c->cfg)) {
-		faultf(r, "snapshot/load: loading a snapshot is not allowed after configuring "
-			  "boot-specific resources");
+		nb_api_faultf(r,
+			      "snapshot/load: loading a snapshot is not allowed after configuring "
+			      "boot-specific resources");
 	} else {
 		answer(r, c->ops->snapshot_load(c->backend, &req, err, sizeof(err)), err);
 	}
@@ -660,7 +667,7 @@ static struct json_object *parse_body(const char *body, size_t len, struct nb_ap
 	size_t end;
 
 	if (memchr(body, 0, len)) {
-		faultf(r, "request body: must not contain a NUL byte");
+		nb_api_faultf(r, "request body: must not contain a NUL byte");
 		return NULL;
 	}
 	tok = json_tokener_new();
@@ -681,12 +688,12 @@ static struct json_object *parse_body(const char *body, size_t len, struct nb_ap
 	if (e == json_tokener_success && end < len && strspn(body + end, " \t\r\n") != len - end) {
 		json_object_put(o);
 		o = NULL;
-		faultf(r, "request body: JSON syntax error: text after the JSON value");
+		nb_api_faultf(r, "request body: JSON syntax error: text after the JSON value");
 	} else if (e != json_tokener_success) {
 		json_object_put(o);
 		o = NULL;
-		faultf(r, "request body: JSON syntax error at offset %zu: %s", end,
-		       json_tokener_error_desc(e));
+		nb_api_faultf(r, "request body: JSON syntax error at offset %zu: %s", end,
+			      json_tokener_error_desc(e));
 	}
 	json_tokener_free(tok);
 	return o;
@@ -704,27 +711,28 @@ void nb_api_route(struct nb_api_ctx *c, enum nb_http_method method, const char *
 	r->status = 0;
 	r->body = NULL;
 	if (method == NB_HTTP_GET && body) {
-		faultf(r, "GET request cannot have a body");
+		nb_api_faultf(r, "GET request cannot have a body");
 		return;
 	}
 	if (method != NB_HTTP_GET && !body) {
-		faultf(r, "Empty %s request", nb_http_method_name(method));
+		nb_api_faultf(r, "Empty %s request", nb_http_method_name(method));
 		return;
 	}
 	for (size_t i = 0; n >= 0 && i < sizeof(routes) / sizeof(routes[0]) && !rt; i++)
 		if (routes[i].method == method && match(routes[i].pattern, seg, n, &id))
 			rt = &routes[i];
 	if (!rt) {
-		faultf(r, "Invalid request method and/or path: %s %.*s",
-		       nb_http_method_name(method), (int)(path_len > 200 ? 200 : path_len), path);
+		nb_api_faultf(r, "Invalid request method and/or path: %s %.*s",
+			      nb_http_method_name(method), (int)(path_len > 200 ? 200 : path_len),
+			      path);
 		return;
 	}
 	if (!rt->fn) {
-		faultf(r, "%s", rt->msg);
+		nb_api_faultf(r, "%s", rt->msg);
 		return;
 	}
 	if (id && !*id) {
-		faultf(r, "The ID cannot be empty");
+		nb_api_faultf(r, "The ID cannot be empty");
 		return;
 	}
 	if (body && !(o = parse_body(body, body_len, r)))

@@ -21,20 +21,6 @@ static const char *const guest_stat_names[NB_API_BALLOON_GUEST_STATS] = {
     "total_memory", "available_memory", "disk_caches",	"hugetlb_allocations", "hugetlb_failures",
 };
 
-static void faultf(struct nb_api_response *r, const char *fmt, ...)
-    __attribute__((format(printf, 2, 3)));
-
-static void faultf(struct nb_api_response *r, const char *fmt, ...)
-{
-	char msg[NB_API_ERR_LEN];
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(msg, sizeof(msg), fmt, ap);
-	va_end(ap);
-	nb_api_fault(r, 400, msg);
-}
-
 /* 204, 500 when out of memory, else 400 with @err. */
 static void answer(struct nb_api_response *r, int ret, const char *err)
 {
@@ -66,7 +52,8 @@ static bool started(struct nb_api_ctx *c, const char *what, struct nb_api_respon
 {
 	if (c->state != NB_API_NOT_STARTED)
 		return true;
-	faultf(r, "%s: the requested operation is not supported before starting the microVM", what);
+	nb_api_faultf(r, "%s: the requested operation is not supported before starting the microVM",
+		      what);
 	return false;
 }
 
@@ -74,7 +61,7 @@ static bool has_balloon(struct nb_api_ctx *c, struct nb_api_response *r)
 {
 	if (c->cfg->has_balloon)
 		return true;
-	faultf(r, "balloon: no balloon device is configured");
+	nb_api_faultf(r, "balloon: no balloon device is configured");
 	return false;
 }
 
@@ -82,7 +69,7 @@ static bool no_backend(bool has_op, const char *what, struct nb_api_response *r)
 {
 	if (has_op)
 		return false;
-	faultf(r, "%s: not supported here", what);
+	nb_api_faultf(r, "%s: not supported here", what);
 	return true;
 }
 
@@ -92,8 +79,9 @@ static bool check_id(const char *id, struct nb_api_response *r)
 	for (const char *p = id; *p; p++) {
 		if (!((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') ||
 		      (*p >= '0' && *p <= '9') || *p == '_')) {
-			faultf(r, "API resource ids can only contain alphanumeric characters and "
-				  "underscores");
+			nb_api_faultf(
+			    r, "API resource ids can only contain alphanumeric characters and "
+			       "underscores");
 			return false;
 		}
 	}
@@ -157,7 +145,7 @@ void nb_api_patch_net(struct nb_api_ctx *c, const char *id, struct json_object *
 	if (!started(c, NB_NET_SECTION, r) || !check_id(id, r))
 		return;
 	if (!json_object_is_type(body, json_type_object)) {
-		faultf(r, "%s: must be an object", NB_NET_SECTION);
+		nb_api_faultf(r, "%s: must be an object", NB_NET_SECTION);
 		return;
 	}
 	json_object_object_foreach(body, key, val)
@@ -165,27 +153,28 @@ void nb_api_patch_net(struct nb_api_ctx *c, const char *id, struct json_object *
 		(void)val;
 		if (strcmp(key, "iface_id") && strcmp(key, "rx_rate_limiter") &&
 		    strcmp(key, "tx_rate_limiter")) {
-			faultf(r,
-			       "%s.%.64s: unknown field (PATCH takes iface_id, rx_rate_limiter and "
-			       "tx_rate_limiter)",
-			       NB_NET_SECTION, key);
+			nb_api_faultf(
+			    r,
+			    "%s.%.64s: unknown field (PATCH takes iface_id, rx_rate_limiter and "
+			    "tx_rate_limiter)",
+			    NB_NET_SECTION, key);
 			return;
 		}
 	}
 	if (!json_object_object_get_ex(body, "iface_id", &v) ||
 	    !json_object_is_type(v, json_type_string)) {
-		faultf(r, "%s.iface_id: is required (a string)", NB_NET_SECTION);
+		nb_api_faultf(r, "%s.iface_id: is required (a string)", NB_NET_SECTION);
 		return;
 	}
 	s = json_object_get_string(v);
 	if (strcmp(s, id)) {
-		faultf(r, "%s.iface_id: \"%.64s\" does not match the path's id \"%s\"",
-		       NB_NET_SECTION, s, id);
+		nb_api_faultf(r, "%s.iface_id: \"%.64s\" does not match the path's id \"%s\"",
+			      NB_NET_SECTION, s, id);
 		return;
 	}
 	idx = find_iface(c->cfg, id);
 	if (idx < 0) {
-		faultf(r, "%s.iface_id: there is no interface \"%s\"", NB_NET_SECTION, id);
+		nb_api_faultf(r, "%s.iface_id: there is no interface \"%s\"", NB_NET_SECTION, id);
 		return;
 	}
 	if (!parse_limiter(body, "rx_rate_limiter", &rx, r) ||
@@ -261,10 +250,10 @@ static bool stats_on(struct nb_api_ctx *c, struct nb_api_response *r)
 {
 	if (c->cfg->balloon.stats_polling_interval_s)
 		return true;
-	faultf(r,
-	       "%s: statistics are not enabled (the balloon was configured with "
-	       "stats_polling_interval_s 0)",
-	       S_STATS);
+	nb_api_faultf(r,
+		      "%s: statistics are not enabled (the balloon was configured with "
+		      "stats_polling_interval_s 0)",
+		      S_STATS);
 	return false;
 }
 
@@ -338,11 +327,12 @@ void nb_api_patch_balloon_stats(struct nb_api_ctx *c, const char *id, struct jso
 		return;
 	}
 	if (!cur || !secs) {
-		faultf(r,
-		       "%s.stats_polling_interval_s: statistics cannot be turned %s after the "
-		       "microVM started (the balloon was configured with stats_polling_interval_s "
-		       "%u)",
-		       S_STATS, cur ? "off" : "on", cur);
+		nb_api_faultf(
+		    r,
+		    "%s.stats_polling_interval_s: statistics cannot be turned %s after the "
+		    "microVM started (the balloon was configured with stats_polling_interval_s "
+		    "%u)",
+		    S_STATS, cur ? "off" : "on", cur);
 		return;
 	}
 	if (no_backend(c->ops->balloon_set_stats_interval != NULL, S_STATS, r))

@@ -22,13 +22,9 @@ static bool overlaps(const struct nb_mem_region *r, uint64_t gpa, uint64_t size)
 	return gpa < r->gpa + r->size && r->gpa < gpa + size;
 }
 
-int nb_mem_add_ram(struct nb_guest_mem *m, uint64_t gpa, uint64_t size, bool hugepages)
+/* Whether [gpa, gpa + size) can be a new region: 0, -EINVAL, -ENOMEM or -ENOSPC. */
+static int check_new(const struct nb_guest_mem *m, uint64_t gpa, uint64_t size, uint64_t align)
 {
-	uint64_t align = hugepages ? 0x200000 : (uint64_t)sysconf(_SC_PAGESIZE);
-	unsigned int mfd_flags = MFD_CLOEXEC;
-	int fd, r;
-	void *p;
-
 	if (!size || (gpa | size) & (align - 1) || gpa + size < gpa)
 		return -EINVAL;
 	if (size > SIZE_MAX)
@@ -36,8 +32,19 @@ int nb_mem_add_ram(struct nb_guest_mem *m, uint64_t gpa, uint64_t size, bool hug
 	for (unsigned i = 0; i < m->nr; i++)
 		if (overlaps(&m->regions[i], gpa, size))
 			return -EINVAL;
-	if (m->nr == NB_MEM_MAX_REGIONS)
-		return -ENOSPC;
+	return m->nr == NB_MEM_MAX_REGIONS ? -ENOSPC : 0;
+}
+
+int nb_mem_add_ram(struct nb_guest_mem *m, uint64_t gpa, uint64_t size, bool hugepages)
+{
+	uint64_t align = hugepages ? 0x200000 : (uint64_t)sysconf(_SC_PAGESIZE);
+	unsigned int mfd_flags = MFD_CLOEXEC;
+	int fd, r;
+	void *p;
+
+	r = check_new(m, gpa, size, align);
+	if (r)
+		return r;
 	if (hugepages)
 		mfd_flags |= MFD_HUGETLB | MFD_HUGE_2MB;
 	fd = memfd_create("nestbox-guest-ram", mfd_flags);
@@ -71,17 +78,13 @@ int nb_mem_add_file(struct nb_guest_mem *m, uint64_t gpa, uint64_t size, int fd)
 	void *p;
 	int r, dup_fd;
 
-	if (!size || (gpa | size) & (align - 1) || gpa + size < gpa)
-		return -EINVAL;
+	r = check_new(m, gpa, size, align);
+	if (r)
+		return r;
 	if (fstat(fd, &st) < 0)
 		return -errno;
 	if ((uint64_t)st.st_size < size)
 		return -EINVAL;
-	for (unsigned i = 0; i < m->nr; i++)
-		if (overlaps(&m->regions[i], gpa, size))
-			return -EINVAL;
-	if (m->nr == NB_MEM_MAX_REGIONS)
-		return -ENOSPC;
 	dup_fd = fcntl(fd, F_DUPFD_CLOEXEC, 0);
 	if (dup_fd < 0)
 		return -errno;
@@ -101,16 +104,11 @@ int nb_mem_add_anon(struct nb_guest_mem *m, uint64_t gpa, uint64_t size)
 {
 	uint64_t align = (uint64_t)sysconf(_SC_PAGESIZE);
 	void *p;
+	int r;
 
-	if (!size || (gpa | size) & (align - 1) || gpa + size < gpa)
-		return -EINVAL;
-	if (size > SIZE_MAX)
-		return -ENOMEM;
-	for (unsigned i = 0; i < m->nr; i++)
-		if (overlaps(&m->regions[i], gpa, size))
-			return -EINVAL;
-	if (m->nr == NB_MEM_MAX_REGIONS)
-		return -ENOSPC;
+	r = check_new(m, gpa, size, align);
+	if (r)
+		return r;
 	p = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE,
 		 -1, 0);
 	if (p == MAP_FAILED)
