@@ -105,7 +105,7 @@ static const char *state_name(enum nb_api_state s)
 }
 
 /* Firecracker's resource ids: [A-Za-z0-9_]+. */
-static bool check_id(const char *id, struct nb_api_response *r)
+bool nb_api_check_id(const char *id, struct nb_api_response *r)
 {
 	for (const char *p = id; *p; p++) {
 		if (!((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') ||
@@ -286,7 +286,7 @@ static void put_drive(struct nb_api_ctx *c, const char *id, struct json_object *
 	char err[NB_API_ERR_LEN];
 	int ret;
 
-	if (!pre_boot(c, "drives", r) || !check_id(id, r) ||
+	if (!pre_boot(c, "drives", r) || !nb_api_check_id(id, r) ||
 	    !same_id(body, "drives", "drive_id", id, r))
 		return;
 	ret = nb_config_parse_drive(&d, body, err, sizeof(err));
@@ -315,7 +315,7 @@ static void patch_drive(struct nb_api_ctx *c, const char *id, struct json_object
 	bool has_rl;
 	int idx, ret;
 
-	if (!started(c, "drives", r) || !check_id(id, r) ||
+	if (!started(c, "drives", r) || !nb_api_check_id(id, r) ||
 	    !same_id(body, "drives", "drive_id", id, r))
 		return;
 	if (!json_object_is_type(body, json_type_object)) {
@@ -387,7 +387,7 @@ static void put_net(struct nb_api_ctx *c, const char *id, struct json_object *bo
 	char err[NB_API_ERR_LEN];
 	int ret;
 
-	if (!pre_boot(c, NB_NET_SECTION, r) || !check_id(id, r) ||
+	if (!pre_boot(c, NB_NET_SECTION, r) || !nb_api_check_id(id, r) ||
 	    !same_id(body, NB_NET_SECTION, "iface_id", id, r))
 		return;
 	ret = nb_config_parse_net_iface(&n, body, err, sizeof(err));

@@ -132,7 +132,9 @@ void nb_api_route(struct nb_api_ctx *c, enum nb_http_method method, const char *
 
 /* A 400 (or other @status) with {"fault_message": @msg} into @r. */
 void nb_api_fault(struct nb_api_response *r, int status, const char *msg);
-/* The same with status 400 and a printf-style message. */
+/* Whether @id is a valid resource id (alphanumerics and _); if not, a 400 into @r. */
+bool nb_api_check_id(const char *id, struct nb_api_response *r);
+/* The same as nb_api_fault with status 400 and a printf-style message. */
 void nb_api_faultf(struct nb_api_response *r, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
 

@@ -74,20 +74,6 @@ static bool no_backend(bool has_op, const char *what, struct nb_api_response *r)
 }
 
 /* Firecracker's resource ids: [A-Za-z0-9_]+. */
-static bool check_id(const char *id, struct nb_api_response *r)
-{
-	for (const char *p = id; *p; p++) {
-		if (!((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') ||
-		      (*p >= '0' && *p <= '9') || *p == '_')) {
-			nb_api_faultf(
-			    r, "API resource ids can only contain alphanumeric characters and "
-			       "underscores");
-			return false;
-		}
-	}
-	return true;
-}
-
 static int find_iface(const struct nb_vm_config *cfg, const char *id)
 {
 	for (unsigned int i = 0; i < cfg->nr_net_ifaces; i++)
@@ -142,7 +128,7 @@ void nb_api_patch_net(struct nb_api_ctx *c, const char *id, struct json_object *
 	const char *s;
 	int idx, ret;
 
-	if (!started(c, NB_NET_SECTION, r) || !check_id(id, r))
+	if (!started(c, NB_NET_SECTION, r) || !nb_api_check_id(id, r))
 		return;
 	if (!json_object_is_type(body, json_type_object)) {
 		nb_api_faultf(r, "%s: must be an object", NB_NET_SECTION);

@@ -164,10 +164,10 @@ struct nb_drive {
 
 /* A virtio-net device on a tap ("network-interfaces"; config_net.h parses it). */
 struct nb_net_iface {
-	char *iface_id;	     /* [A-Za-z0-9_]{1,64}, unique */
-	char *host_dev_name; /* the tap's name: 1..15 bytes, unique */
-	bool has_mac;	     /* guest_mac was given (VIRTIO_NET_F_MAC) */
-	uint8_t guest_mac[6];	/* unique among the interfaces */
+	char *iface_id;	      /* [A-Za-z0-9_]{1,64}, unique */
+	char *host_dev_name;  /* the tap's name: 1..15 bytes, unique */
+	bool has_mac;	      /* guest_mac was given (VIRTIO_NET_F_MAC) */
+	uint8_t guest_mac[6]; /* unique among the interfaces */
 	struct nb_rate_limiter_config rx_rate_limiter, tx_rate_limiter;
 };
 
@@ -187,17 +187,17 @@ struct nb_vm_config {
 	struct nb_cpu_config cpu; /* a custom CPU template; no heap strings */
 	bool has_cpu_config;	  /* cpu was set, else no template */
 	struct nb_entropy_config entropy;
-	bool has_entropy; /* entropy was set: the VM gets a virtio-rng device */
+	bool has_entropy;		  /* entropy was set: the VM gets a virtio-rng device */
 	struct nb_balloon_config balloon; /* config_balloon.h */
-	bool has_balloon; /* balloon was set: the VM gets a virtio-balloon device */
+	bool has_balloon;		  /* balloon was set: the VM gets a virtio-balloon device */
 	struct nb_net_iface net_ifaces[NB_MAX_NET_IFACES];
 	unsigned int nr_net_ifaces;
-	struct nb_vsock_config vsock; /* config_vsock.h */
-	bool has_vsock; /* vsock was set: the VM gets a virtio-vsock device */
+	struct nb_vsock_config vsock;	/* config_vsock.h */
+	bool has_vsock;			/* vsock was set: the VM gets a virtio-vsock device */
 	struct nb_logger_config logger; /* config_obs.h */
 	bool has_logger;		/* logger was set (it is applied once) */
 	struct nb_metrics_config metrics;
-	bool has_metrics; /* metrics was set */
+	bool has_metrics;	    /* metrics was set */
 	struct nb_mmds_config mmds; /* config_mmds.h */
 	bool has_mmds;		    /* mmds-config was set: MMDS on its interfaces */
 };

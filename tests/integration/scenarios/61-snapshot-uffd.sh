@@ -54,6 +54,7 @@ echo "$out"
 nb-curl /tmp/uffd-b.sock GET / | grep -q '"state":"Not started"'
 i=0
 while [ ! -S /tmp/uffd-h.sock ] && [ $i -lt 100 ]; do sleep 0.1; i=$((i + 1)); done
+[ -S /tmp/uffd-h.sock ]
 nb-curl /tmp/uffd-b.sock PUT /snapshot/load '{"snapshot_path": "/tmp/uffd.state", "mem_backend": {"backend_type": "Uffd", "backend_path": "/tmp/uffd-h.sock"}, "resume_vm": true}'
 rc=0
 wait $b || rc=$?
