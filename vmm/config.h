@@ -169,6 +169,7 @@ struct nb_net_iface {
 	bool has_mac;	      /* guest_mac was given (VIRTIO_NET_F_MAC) */
 	uint8_t guest_mac[6]; /* unique among the interfaces */
 	struct nb_rate_limiter_config rx_rate_limiter, tx_rate_limiter;
+	bool vhost; /* nestbox's own: the kernel's data path (/dev/vhost-net) */
 };
 
 /* The virtio-rng device (Firecracker's "entropy" section). */

@@ -250,6 +250,9 @@ struct json_object *nb_config_net_iface_to_json(const struct nb_net_iface *n)
 		       !n->rx_rate_limiter.has_bandwidth && !n->rx_rate_limiter.has_ops);
 	ok = ok && add(o, "tx_rate_limiter", nb_config_rate_limiter_to_json(&n->tx_rate_limiter),
 		       !n->tx_rate_limiter.has_bandwidth && !n->tx_rate_limiter.has_ops);
+	/* nestbox's own, only when set: unset, the dump is Firecracker's. */
+	if (n->vhost)
+		ok = ok && add(o, "vhost", json_object_new_boolean(true), false);
 	return done(o, ok);
 }
 

@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "vmm/config_json.h"
+#include "vmm/config_mmds.h"
 
 #define S_NET NB_NET_SECTION
 #define PREFIX_LEN 40 /* "network-interfaces[7]" */
@@ -102,7 +103,18 @@ static int check_iface(const struct nb_net_iface *n, const char *p, char *err, s
 	if (ret)
 		return ret;
 	snprintf(rl, sizeof(rl), "%s.tx_rate_limiter", p);
-	return nb_config_check_rate_limiter(&n->tx_rate_limiter, rl, err, errlen);
+	ret = nb_config_check_rate_limiter(&n->tx_rate_limiter, rl, err, errlen);
+	if (ret)
+		return ret;
+	/* vhost-net moves the frames in the kernel: nestbox never sees them. */
+	if (n->vhost && (n->rx_rate_limiter.has_bandwidth || n->rx_rate_limiter.has_ops ||
+			 n->tx_rate_limiter.has_bandwidth || n->tx_rate_limiter.has_ops))
+		return nb_cj_fail(
+		    err, errlen, -EINVAL,
+		    "%s.vhost: rate limiters cannot work with vhost (the kernel moves "
+		    "the frames): drop rx_rate_limiter and tx_rate_limiter, or vhost",
+		    p);
+	return 0;
 }
 
 static int get_str(struct json_object *o, const char *p, const char *key, bool required, char **out,
@@ -120,8 +132,9 @@ static int get_str(struct json_object *o, const char *p, const char *key, bool r
 static int parse_iface(struct nb_net_iface *n, struct json_object *o, const char *p, char *err,
 		       size_t errlen)
 {
-	static const char *const known[] = {"iface_id",	       "host_dev_name",	  "guest_mac",
-					    "rx_rate_limiter", "tx_rate_limiter", NULL};
+	static const char *const known[] = {
+	    "iface_id",	       "host_dev_name", "guest_mac", "rx_rate_limiter",
+	    "tx_rate_limiter", "vhost",		NULL};
 	struct nb_net_iface t = {0};
 	char path[PATH_LEN], buf[NB_CJ_QUOTE_LEN];
 	const char *mac = NULL;
@@ -151,6 +164,8 @@ static int parse_iface(struct nb_net_iface *n, struct json_object *o, const char
 		snprintf(path, sizeof(path), "%s.tx_rate_limiter", p);
 		ret = nb_config_parse_rate_limiter(&t.tx_rate_limiter, v, path, err, errlen);
 	}
+	if (!ret && nb_cj_field(o, "vhost", &v) && v)
+		ret = nb_cj_get_bool(o, p, "vhost", &t.vhost, err, errlen);
 	if (!ret)
 		ret = check_iface(&t, p, err, errlen);
 	if (ret) {
@@ -261,6 +276,26 @@ int nb_config_parse_net_ifaces(struct nb_vm_config *c, struct json_object *a, ch
 	return 0;
 }
 
+/* What a vhost interface cannot have: the MMDS, dirty page tracking. */
+static int check_vhost(const struct nb_vm_config *c, const struct nb_net_iface *n, const char *p,
+		       char *err, size_t errlen)
+{
+	if (!n->vhost)
+		return 0;
+	if (c->has_mmds && nb_mmds_config_has_iface(&c->mmds, n->iface_id))
+		return nb_cj_fail(err, errlen, -EINVAL,
+				  "%s.vhost: the MMDS cannot answer on a vhost interface (the "
+				  "kernel moves its frames): take \"%s\" out of "
+				  "mmds-config.network_interfaces, or drop vhost",
+				  p, n->iface_id);
+	if (c->machine.track_dirty_pages)
+		return nb_cj_fail(err, errlen, -EINVAL,
+				  "%s.vhost: machine-config.track_dirty_pages cannot see what "
+				  "vhost-net writes into guest memory: drop one of them",
+				  p);
+	return 0;
+}
+
 int nb_config_check_net(const struct nb_vm_config *c, char *err, size_t errlen)
 {
 	char p[PREFIX_LEN];
@@ -270,8 +305,12 @@ int nb_config_check_net(const struct nb_vm_config *c, char *err, size_t errlen)
 		return nb_cj_fail(err, errlen, -EINVAL, "%s: at most %d interfaces are supported",
 				  S_NET, NB_MAX_NET_IFACES);
 	for (unsigned int i = 0; i < c->nr_net_ifaces; i++) {
+		const struct nb_net_iface *n = &c->net_ifaces[i];
+
 		snprintf(p, sizeof(p), "%s[%u]", S_NET, i);
-		ret = check_iface(&c->net_ifaces[i], p, err, errlen);
+		ret = check_iface(n, p, err, errlen);
+		if (!ret)
+			ret = check_vhost(c, n, p, err, errlen);
 		for (unsigned int j = 0; !ret && j < i; j++)
 			ret = check_pair(&c->net_ifaces[i], p, &c->net_ifaces[j], j, err, errlen);
 		if (ret)

@@ -5,7 +5,14 @@
  *   { "iface_id": "eth0", "host_dev_name": "tap0",
  *     "guest_mac": "aa:bb:cc:dd:ee:ff",          (optional)
  *     "rx_rate_limiter": RATE_LIMITER,           (optional, null: none)
- *     "tx_rate_limiter": RATE_LIMITER }          (optional, null: none)
+ *     "tx_rate_limiter": RATE_LIMITER,           (optional, null: none)
+ *     "vhost": true }                            (nestbox's own; optional)
+ *
+ * "vhost" (a boolean; null or absent: false) hands the interface's queues
+ * to the host kernel's vhost-net (/dev/vhost-net) at DRIVER_OK: frames no
+ * longer pass through nestbox. It cannot go with rate limiters (refused
+ * here), the MMDS on that interface or track_dirty_pages (refused by
+ * nb_config_check_net()); GET /vm/config shows it only when true.
  *
  * iface_id and host_dev_name are required; iface_id takes drive ids'
  * characters ([A-Za-z0-9_], 1..64), host_dev_name is a Linux interface name

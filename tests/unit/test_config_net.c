@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "tests/unit/check_run.h"
+#include "vmm/config_dump.h"
 #include "vmm/config_net.h"
 
 #define BOOT "\"boot-source\": {\"kernel_image_path\": \"/k\"}"
@@ -272,6 +273,85 @@ START_TEST(test_validate)
 }
 END_TEST
 
+/* nestbox's "vhost": a boolean, shown only when set, and what it cannot go with. */
+START_TEST(test_vhost)
+{
+	struct nb_vm_config c;
+	struct json_object *o;
+	char err[512] = "";
+
+	expect_ok(NETS(IF(", \"vhost\": true") ", {\"iface_id\": \"eth1\", \"host_dev_name\": "
+					       "\"tap1\", \"vhost\": null}"),
+		  &c);
+	ck_assert(c.net_ifaces[0].vhost && !c.net_ifaces[1].vhost);
+	o = nb_config_net_iface_to_json(&c.net_ifaces[0]);
+	ck_assert_str_eq(json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN),
+			 "{\"iface_id\":\"eth0\",\"host_dev_name\":\"tap0\",\"guest_mac\":null,"
+			 "\"rx_rate_limiter\":null,\"tx_rate_limiter\":null,\"vhost\":true}");
+	json_object_put(o);
+	o = nb_config_net_iface_to_json(&c.net_ifaces[1]);
+	ck_assert_ptr_null(strstr(json_object_to_json_string(o), "vhost"));
+	json_object_put(o);
+	nb_config_free(&c);
+	expect_ok(NETS(IF(", \"vhost\": false, \"rx_rate_limiter\": {\"ops\": {\"size\": 1, "
+			  "\"refill_time\": 1}}")),
+		  &c);
+	ck_assert(!c.net_ifaces[0].vhost);
+	nb_config_free(&c);
+
+	expect_error(NETS(IF(", \"vhost\": \"yes\"")),
+		     "network-interfaces[0].vhost: must be a boolean, not \"yes\"");
+	expect_error(NETS(IF(", \"vhost\": 1")),
+		     "network-interfaces[0].vhost: must be a boolean, not 1");
+	expect_error(
+	    NETS(IF(", \"vhost\": true, \"tx_rate_limiter\": {\"ops\": {\"size\": 1, "
+		    "\"refill_time\": 1}}")),
+	    "network-interfaces[0].vhost: rate limiters cannot work with vhost (the kernel "
+	    "moves the frames): drop rx_rate_limiter and tx_rate_limiter, or vhost");
+	expect_error(
+	    NETS(IF(", \"vhost\": true, \"rx_rate_limiter\": {\"bandwidth\": "
+		    "{\"size\": 1, \"refill_time\": 1}}")),
+	    "network-interfaces[0].vhost: rate limiters cannot work with vhost (the kernel "
+	    "moves the frames): drop rx_rate_limiter and tx_rate_limiter, or vhost");
+
+	/* The MMDS and dirty page tracking: refused by validate (other sections). */
+	nb_config_init(&c);
+	ck_assert_int_eq(
+	    nb_config_from_json(
+		&c,
+		"{" BOOT ", \"network-interfaces\": [" IF(
+		    ", \"vhost\": true") "], "
+					 "\"mmds-config\": {\"network_interfaces\": [\"eth0\"]}}",
+		err, sizeof(err)),
+	    0);
+	ck_assert_int_eq(nb_config_validate(&c, err, sizeof(err)), -EINVAL);
+	ck_assert_str_eq(err, "network-interfaces[0].vhost: the MMDS cannot answer on a vhost "
+			      "interface (the kernel moves its frames): take \"eth0\" out of "
+			      "mmds-config.network_interfaces, or drop vhost");
+	nb_config_free(&c);
+	nb_config_init(&c);
+	ck_assert_int_eq(
+	    nb_config_from_json(&c,
+				"{" BOOT ", \"network-interfaces\": [" IF(
+				    ", \"vhost\": true") "], "
+							 "\"machine-config\": {\"vcpu_count\": 1, "
+							 "\"mem_size_mib\": 128, "
+							 "\"track_dirty_pages\": true}}",
+				err, sizeof(err)),
+	    0);
+	ck_assert_int_eq(nb_config_validate(&c, err, sizeof(err)), -EINVAL);
+	ck_assert_str_eq(err, "network-interfaces[0].vhost: machine-config.track_dirty_pages "
+			      "cannot see what vhost-net writes into guest memory: drop one of "
+			      "them");
+	c.machine.track_dirty_pages = false;
+	ck_assert_int_eq(nb_config_validate(&c, err, sizeof(err)), 0);
+	/* Rate limiters added afterwards (by hand) are caught again. */
+	c.net_ifaces[0].rx_rate_limiter.has_ops = true;
+	ck_assert_int_eq(nb_config_validate(&c, err, sizeof(err)), -EINVAL);
+	nb_config_free(&c);
+}
+END_TEST
+
 START_TEST(test_parse_mac)
 {
 	uint8_t m[6] = {1, 2, 3, 4, 5, 6}, z[6] = {1, 2, 3, 4, 5, 6};
@@ -299,6 +379,7 @@ int main(void)
 	tcase_add_test(tc, test_api_parse_and_add);
 	tcase_add_test(tc, test_validate);
 	tcase_add_test(tc, test_parse_mac);
+	tcase_add_test(tc, test_vhost);
 	suite_add_tcase(s, tc);
 	return nb_check_run(s);
 }
