@@ -659,21 +659,27 @@ static bool match(const char *pattern, char seg[MAX_SEGMENTS][SEGMENT_LEN], int 
 	return k == n;
 }
 
-static struct json_object *parse_body(const char *body, size_t len, struct nb_api_response *r)
+/*
+ * The body's JSON value into *@out (NULL for a JSON null, which is a value:
+ * the handler answers it); false with the answer written when it is not JSON.
+ */
+static bool parse_body(const char *body, size_t len, struct json_object **out,
+		       struct nb_api_response *r)
 {
 	struct json_tokener *tok;
 	struct json_object *o;
 	enum json_tokener_error e;
 	size_t end;
 
+	*out = NULL;
 	if (memchr(body, 0, len)) {
 		nb_api_faultf(r, "request body: must not contain a NUL byte");
-		return NULL;
+		return false;
 	}
 	tok = json_tokener_new();
 	if (!tok) {
 		nb_api_fault(r, 500, "out of memory");
-		return NULL;
+		return false;
 	}
 	json_tokener_set_flags(tok, JSON_TOKENER_STRICT);
 	o = json_tokener_parse_ex(tok, body, (int)len);
@@ -696,7 +702,8 @@ static struct json_object *parse_body(const char *body, size_t len, struct nb_ap
 			      json_tokener_error_desc(e));
 	}
 	json_tokener_free(tok);
-	return o;
+	*out = o;
+	return e == json_tokener_success && r->status == 0;
 }
 
 void nb_api_route(struct nb_api_ctx *c, enum nb_http_method method, const char *path,
@@ -735,7 +742,7 @@ void nb_api_route(struct nb_api_ctx *c, enum nb_http_method method, const char *
 		nb_api_faultf(r, "The ID cannot be empty");
 		return;
 	}
-	if (body && !(o = parse_body(body, body_len, r)))
+	if (body && !parse_body(body, body_len, &o, r))
 		return;
 	rt->fn(c, id, o, r);
 	json_object_put(o);

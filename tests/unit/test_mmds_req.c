@@ -123,6 +123,67 @@ START_TEST(test_config)
 }
 END_TEST
 
+/* A JSON null is a value: PUT /mmds takes it as Firecracker (the store holds null). */
+START_TEST(test_null_body)
+{
+	expect_fault(400, PATCH, "/mmds", "null", "The MMDS data store is not initialized.");
+	ck_assert_int_eq(call(PUT, "/mmds", "null"), 204);
+	ck_assert_int_eq(call(GET, "/mmds", NULL), 200);
+	ck_assert_str_eq(resp.body, "null");
+	ck_assert_int_eq(call(PUT, "/mmds", "{\"a\": 1}"), 204);
+	ck_assert_int_eq(call(PATCH, "/mmds", " null "), 204); /* merge-patch: all removed */
+	ck_assert_int_eq(call(GET, "/mmds", NULL), 200);
+	ck_assert_str_eq(resp.body, "null");
+	expect_fault(400, PUT, "/mmds/config", "null", "mmds-config: must be an object, not null");
+}
+END_TEST
+
+/* Every route with a body answers a null one (never status 0), before start and after. */
+START_TEST(test_null_everywhere)
+{
+	static const struct nb_api_backend_ops none = {0};
+	static const struct {
+		enum nb_http_method m;
+		const char *path;
+	} routes[] = {
+	    {PUT, "/actions"},
+	    {PUT, "/boot-source"},
+	    {PUT, "/cpu-config"},
+	    {PUT, "/drives/rootfs"},
+	    {PATCH, "/drives/rootfs"},
+	    {PUT, "/machine-config"},
+	    {PATCH, "/machine-config"},
+	    {PUT, "/entropy"},
+	    {PUT, "/serial"},
+	    {PATCH, "/vm"},
+	    {PUT, "/snapshot/create"},
+	    {PUT, "/snapshot/load"},
+	    {PUT, "/network-interfaces/eth0"},
+	    {PATCH, "/network-interfaces/eth0"},
+	    {PUT, "/vsock"},
+	    {PUT, "/balloon"},
+	    {PATCH, "/balloon"},
+	    {PATCH, "/balloon/statistics"},
+	    {PUT, "/logger"},
+	    {PUT, "/metrics"},
+	    {PUT, "/mmds/config"},
+	};
+
+	ctx.ops = &none;
+	for (int st = 0; st < 2; st++) {
+		ctx.state = st ? NB_API_RUNNING : NB_API_NOT_STARTED;
+		for (size_t i = 0; i < sizeof(routes) / sizeof(routes[0]); i++) {
+			int status = call(routes[i].m, routes[i].path, "null");
+
+			if (status != 400)
+				ck_abort_msg("%s %s null: status %d", nb_http_method_name(routes[i].m),
+					     routes[i].path, status);
+			ck_assert_ptr_nonnull(strstr(resp.body, "fault_message"));
+		}
+	}
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("mmds_req");
@@ -131,6 +192,8 @@ int main(void)
 	tcase_add_checked_fixture(tc, setup, teardown);
 	tcase_add_test(tc, test_data);
 	tcase_add_test(tc, test_config);
+	tcase_add_test(tc, test_null_body);
+	tcase_add_test(tc, test_null_everywhere);
 	suite_add_tcase(s, tc);
 	return nb_check_run(s);
 }
