@@ -308,7 +308,7 @@ static int find_drive(const struct nb_vm_config *cfg, const char *id)
 static void patch_drive(struct nb_api_ctx *c, const char *id, struct json_object *body,
 			struct nb_api_response *r)
 {
-	struct nb_rate_limiter_config rl;
+	struct nb_rate_limiter_config rl = {0};
 	struct json_object *v, *rlv = NULL;
 	const char *path = NULL;
 	char err[NB_API_ERR_LEN];
@@ -335,8 +335,9 @@ static void patch_drive(struct nb_api_ctx *c, const char *id, struct json_object
 			return;
 		}
 	}
-	if (!json_object_object_get_ex(body, "drive_id", &v)) {
-		nb_api_faultf(r, "drives.drive_id: is required");
+	if (!json_object_object_get_ex(body, "drive_id", &v) ||
+	    !json_object_is_type(v, json_type_string)) {
+		nb_api_faultf(r, "drives.drive_id: is required (a string)");
 		return;
 	}
 	idx = find_drive(c->cfg, id);
@@ -351,7 +352,8 @@ static void patch_drive(struct nb_api_ctx *c, const char *id, struct json_object
 		}
 		path = json_object_get_string(v);
 	}
-	has_rl = json_object_object_get_ex(body, "rate_limiter", &rlv);
+	/* Absent or null: unchanged; a bucket it leaves out stays as it is. */
+	has_rl = json_object_object_get_ex(body, "rate_limiter", &rlv) && rlv;
 	if (has_rl) {
 		ret =
 		    nb_config_parse_rate_limiter(&rl, rlv, "drives.rate_limiter", err, sizeof(err));
@@ -375,8 +377,14 @@ static void patch_drive(struct nb_api_ctx *c, const char *id, struct json_object
 			c->cfg->drives[idx].path_on_host = copy;
 		}
 	}
-	if (!ret && has_rl)
-		c->cfg->drives[idx].rate_limiter = rl;
+	if (!ret && rl.has_bandwidth) {
+		c->cfg->drives[idx].rate_limiter.bandwidth = rl.bandwidth;
+		c->cfg->drives[idx].rate_limiter.has_bandwidth = true;
+	}
+	if (!ret && rl.has_ops) {
+		c->cfg->drives[idx].rate_limiter.ops = rl.ops;
+		c->cfg->drives[idx].rate_limiter.has_ops = true;
+	}
 	answer(r, ret, err);
 }
 

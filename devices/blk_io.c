@@ -233,6 +233,23 @@ void nb_blk_io_drain(struct nb_blk_io *io)
 	clear_event(io);
 }
 
+void nb_blk_io_settle(struct nb_blk_io *io, nb_blk_io_done_fn fn, void *ctx)
+{
+	if (!io->async)
+		return;
+	nb_blk_io_submit(io);
+	while (io->inflight) {
+		struct io_uring_cqe *cqe;
+		int r = io_uring_wait_cqe(&io->ring, &cqe);
+
+		if (r == -EINTR)
+			continue;
+		if (r < 0)
+			break; /* the ring is broken: nothing more will come */
+		nb_blk_io_reap(io, fn, ctx);
+	}
+}
+
 bool nb_blk_io_can_punch(int fd, uint64_t size)
 {
 	const uint64_t mib = 1 << 20;

@@ -77,6 +77,13 @@ unsigned nb_blk_io_reap(struct nb_blk_io *io, nb_blk_io_done_fn fn, void *ctx);
 void nb_blk_io_drain(struct nb_blk_io *io);
 
 /*
+ * Async: sends what was queued and waits until nothing is in flight, handing
+ * each completion to @fn as nb_blk_io_reap does (a change of backing file:
+ * every request finishes on the old one). Then io->fd may be replaced.
+ */
+void nb_blk_io_settle(struct nb_blk_io *io, nb_blk_io_done_fn fn, void *ctx);
+
+/*
  * Whether the file takes fallocate(PUNCH_HOLE | KEEP_SIZE): probed on 4 KiB
  * well past its end (@size), where punching changes nothing. @fd must be
  * writable.

@@ -359,11 +359,23 @@ static void blk_config_read(void *dev, uint32_t off, uint8_t *data, uint32_t len
 	memcpy(data, blk->config + off, len);
 }
 
+/* The limiter's timerfd, if it has one, into the loop. */
+static int watch_timer(struct nb_virtio_blk *blk)
+{
+	int fd = nb_rate_limiter_fd(&blk->rl), r;
+
+	if (fd < 0 || blk->timer_registered)
+		return 0;
+	r = nb_event_add(&blk->ev, fd, EPOLLIN, blk_timer, blk);
+	if (r == 0)
+		blk->timer_registered = true;
+	return r;
+}
+
 static int blk_activate(void *dev, struct nb_virtio_mmio *t)
 {
 	struct nb_virtio_blk *blk = dev;
 	uint64_t acked = nb_virtio_mmio_features(t);
-	int fd = nb_rate_limiter_fd(&blk->rl);
 	int r;
 
 	blk->t = t;
@@ -373,13 +385,10 @@ static int blk_activate(void *dev, struct nb_virtio_mmio *t)
 			return r;
 		blk->io_registered = true;
 	}
-	if (fd >= 0 && !blk->timer_registered) {
-		r = nb_event_add(&blk->ev, fd, EPOLLIN, blk_timer, blk);
-		if (r < 0) {
-			unregister(blk);
-			return r;
-		}
-		blk->timer_registered = true;
+	r = watch_timer(blk);
+	if (r < 0) {
+		unregister(blk);
+		return r;
 	}
 	blk->disk.discard = acked & (1ULL << NB_VIRTIO_BLK_F_DISCARD);
 	blk->disk.write_zeroes = acked & (1ULL << NB_VIRTIO_BLK_F_WRITE_ZEROES);
@@ -561,4 +570,65 @@ const struct nb_virtio_blk_state *nb_virtio_blk_state(const struct nb_virtio_blk
 bool nb_virtio_blk_is_async(const struct nb_virtio_blk *blk)
 {
 	return blk->io.async;
+}
+
+struct nb_virtio_blk *nb_virtio_blk_from_transport(struct nb_virtio_mmio *t)
+{
+	if (!t || t->dev.device_id != NB_VIRTIO_ID_BLOCK || t->dev.ops != &blk_ops)
+		return NULL;
+	return t->dev.dev;
+}
+
+int nb_virtio_blk_update_rate_limiter(struct nb_virtio_mmio *t,
+				      const struct nb_token_bucket_params *bw,
+				      const struct nb_token_bucket_params *ops)
+{
+	struct nb_virtio_blk *blk = nb_virtio_blk_from_transport(t);
+	int r;
+
+	if (!blk)
+		return -ENODEV;
+	nb_virtio_mmio_lock(t);
+	r = nb_rate_limiter_update(&blk->rl, bw, ops);
+	/* A timer that appeared is watched now; else at the next activation. */
+	if (!r && blk->active)
+		r = watch_timer(blk);
+	kick(blk); /* chains the old limiter held back */
+	nb_virtio_mmio_unlock(t);
+	return r;
+}
+
+int nb_virtio_blk_update_path(struct nb_virtio_mmio *t, const char *path, char *err, size_t errlen)
+{
+	struct nb_virtio_blk *blk = nb_virtio_blk_from_transport(t);
+	off_t size;
+	int fd, r;
+
+	if (!blk) {
+		snprintf(err, errlen, "drives: not a block device");
+		return -ENODEV;
+	}
+	fd = open(path, (blk->s.read_only ? O_RDONLY : O_RDWR) | O_CLOEXEC);
+	if (fd < 0 || (size = lseek(fd, 0, SEEK_END)) < 0) {
+		r = -errno;
+		snprintf(err, errlen, "drives.path_on_host: %s %s: %s", fd < 0 ? "open" : "size of",
+			 path, strerror(-r));
+		if (fd >= 0)
+			close(fd);
+		return r;
+	}
+	nb_virtio_mmio_lock(t);
+	/* What is in flight finishes on the old file (and reaches the guest). */
+	if (blk->active)
+		nb_blk_io_settle(&blk->io, io_done, blk);
+	close(blk->fd);
+	blk->fd = blk->io.fd = fd;
+	blk->s.capacity = blk->disk.capacity = (uint64_t)size >> NB_BLK_SECTOR_SHIFT;
+	blk->s.zero_range = true;
+	build_config(blk);
+	stat_add(&blk->stats.updates, 1);
+	nb_virtio_mmio_signal_config(t);
+	kick(blk);
+	nb_virtio_mmio_unlock(t);
+	return 0;
 }

@@ -67,6 +67,7 @@ struct nb_virtio_blk_stats {
 	uint64_t bad_requests; /* refused by the parser (or an unusable chain) */
 	uint64_t io_errors;    /* the host I/O failed */
 	uint64_t rate_limited; /* times the rate limiter stopped the queue */
+	uint64_t updates;      /* backing files changed (PATCH /drives) */
 };
 
 /* What a snapshot records of the device itself (plain data). */
@@ -100,5 +101,26 @@ void nb_virtio_blk_get_stats(const struct nb_virtio_blk *blk, struct nb_virtio_b
 const struct nb_virtio_blk_state *nb_virtio_blk_state(const struct nb_virtio_blk *blk);
 /* Whether requests go through io_uring (false: the synchronous engine). */
 bool nb_virtio_blk_is_async(const struct nb_virtio_blk *blk);
+
+/* The device behind @t, or NULL when @t is not a block device's. */
+struct nb_virtio_blk *nb_virtio_blk_from_transport(struct nb_virtio_mmio *t);
+
+/*
+ * Firecracker's PATCH /drives on a running device (the VMM thread; takes
+ * the transport's lock). The rate limiter: each non-NULL bucket starts
+ * afresh with its parameters (nb_rate_limiter_update), held-back chains are
+ * retried. -ENODEV when @t is not a block device, or -errno from timerfd.
+ */
+int nb_virtio_blk_update_rate_limiter(struct nb_virtio_mmio *t,
+				      const struct nb_token_bucket_params *bw,
+				      const struct nb_token_bucket_params *ops);
+/*
+ * The backing file: @path is opened with the drive's read-only mode; the
+ * requests in flight complete on the old file, which is then closed; the
+ * capacity becomes the new file's and a configuration change interrupt
+ * tells the driver. 0, or -errno with one line naming drives.path_on_host
+ * in @err (nothing changed then).
+ */
+int nb_virtio_blk_update_path(struct nb_virtio_mmio *t, const char *path, char *err, size_t errlen);
 
 #endif

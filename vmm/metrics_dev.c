@@ -17,7 +17,8 @@
 
 static const char *const blk_names[] = {
     "read_count",  "write_count",	 "flush_count", "read_bytes",
-    "write_bytes", "invalid_reqs_count", "io_errors",	"rate_limiter_throttled_events"};
+    "write_bytes", "invalid_reqs_count", "io_errors",	"rate_limiter_throttled_events",
+    "update_count"};
 static const char *const net_names[] = {
     "rx_bytes_count", "rx_packets_count", "rx_dropped", "rx_fails", "rx_rate_limiter_throttled",
     "tx_bytes_count", "tx_packets_count", "tx_dropped", "tx_fails", "tx_rate_limiter_throttled"};
@@ -50,6 +51,7 @@ static void add_blk(struct totals *t, struct nb_virtio_blk *b)
 	nb_virtio_blk_get_stats(b, &s);
 	v[0] = s.reads, v[1] = s.writes, v[2] = s.flushes, v[3] = s.read_bytes;
 	v[4] = s.write_bytes, v[5] = s.bad_requests, v[6] = s.io_errors, v[7] = s.rate_limited;
+	v[8] = s.updates;
 	for (size_t i = 0; i < N(v); i++)
 		t->blk[i] += v[i];
 }

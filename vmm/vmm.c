@@ -120,19 +120,6 @@ static int backend_resume(void *b, char *err, size_t errlen)
 	return 0;
 }
 
-static int backend_update_drive(void *b, unsigned int index, const char *path,
-				const struct nb_rate_limiter_config *rl, char *err, size_t errlen)
-{
-	(void)b, (void)index;
-	if (path)
-		FAIL(-ENOTSUP, "drives.path_on_host: changing the backing file of a running drive "
-			       "is not supported yet");
-	if (rl)
-		FAIL(-ENOTSUP, "drives.rate_limiter: changing the rate limiter of a running drive "
-			       "is not supported yet");
-	return 0;
-}
-
 static int backend_snapshot_create(void *b, const struct nb_snapshot_create_req *req, char *err,
 				   size_t errlen)
 {
@@ -292,7 +279,7 @@ static const struct nb_api_backend_ops backend_ops = {
     .start = backend_start,
     .pause = backend_pause,
     .resume = backend_resume,
-    .update_drive = backend_update_drive,
+    .update_drive = nb_vmm_update_drive,
     .snapshot_create = backend_snapshot_create,
     .snapshot_load = backend_snapshot_load,
     .update_net = nb_vmm_update_net,

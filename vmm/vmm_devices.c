@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "devices/virtio_balloon.h"
+#include "devices/virtio_blk.h"
 #include "devices/virtio_net.h"
 #include "vmm/vmm.h"
 
@@ -70,6 +71,48 @@ int nb_vmm_update_net(void *b, unsigned int index, const struct nb_rate_limiter_
 	r = nb_virtio_net_update_rate_limiters(t, &u);
 	if (r)
 		FAIL(r, "network-interfaces: updating the rate limiters: %s", strerror(-r));
+	return 0;
+}
+
+/*
+ * Drives are added root first, then the others in the configuration's order
+ * (vm.c): the device index of the configuration's @index-th drive.
+ */
+static unsigned int drive_device(const struct nb_vm_config *cfg, unsigned int index)
+{
+	unsigned int n = 0;
+
+	if (cfg->drives[index].is_root_device)
+		return 0;
+	for (unsigned int i = 0; i < cfg->nr_drives; i++)
+		if (cfg->drives[i].is_root_device || i < index)
+			n++;
+	return n;
+}
+
+int nb_vmm_update_drive(void *b, unsigned int index, const char *path,
+			const struct nb_rate_limiter_config *rl, char *err, size_t errlen)
+{
+	struct nb_vmm *v = b;
+	struct nb_token_bucket_params bw, ops;
+	struct nb_virtio_mmio *t = NULL;
+	int r;
+
+	if (index < v->cfg.nr_drives)
+		t = find(v, NB_VIRTIO_ID_BLOCK, drive_device(&v->cfg, index));
+	if (!t)
+		FAIL(-ENODEV, "drives: drive %u has no device", index);
+	if (path) {
+		r = nb_virtio_blk_update_path(t, path, err, errlen);
+		if (r)
+			return r;
+	}
+	if (rl) {
+		r = nb_virtio_blk_update_rate_limiter(t, bucket(&bw, &rl->bandwidth, rl->has_bandwidth),
+						      bucket(&ops, &rl->ops, rl->has_ops));
+		if (r)
+			FAIL(r, "drives.rate_limiter: updating the rate limiter: %s", strerror(-r));
+	}
 	return 0;
 }
 

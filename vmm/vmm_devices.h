@@ -16,6 +16,9 @@
 
 int nb_vmm_update_net(void *backend, unsigned int index, const struct nb_rate_limiter_config *rx,
 		      const struct nb_rate_limiter_config *tx, char *err, size_t errlen);
+/* PATCH /drives on a running microVM: the backing file and / or the rate limiter. */
+int nb_vmm_update_drive(void *backend, unsigned int index, const char *path,
+			const struct nb_rate_limiter_config *rl, char *err, size_t errlen);
 int nb_vmm_balloon_set_target(void *backend, uint32_t amount_mib, char *err, size_t errlen);
 int nb_vmm_balloon_set_stats_interval(void *backend, uint32_t secs, char *err, size_t errlen);
 int nb_vmm_balloon_config(void *backend, struct nb_balloon_config *out, char *err, size_t errlen);

@@ -444,7 +444,16 @@ START_TEST(patch_drive_running)
 	expect_fault(PATCH, "/drives/data", "{\"drive_id\": \"other\"}",
 		     "drives.drive_id: \"other\" does not match the path's id \"data\"");
 	expect_fault(PATCH, "/drives/data", "{\"path_on_host\": \"/x\"}",
-		     "drives.drive_id: is required");
+		     "drives.drive_id: is required (a string)");
+	expect_fault(PATCH, "/drives/data", "{\"drive_id\": 7}",
+		     "drives.drive_id: is required (a string)");
+	/* A null limiter changes nothing; a bucket left out stays as it is. */
+	expect_ok(PATCH, "/drives/data", "{\"drive_id\": \"data\", \"rate_limiter\": null}");
+	expect_ok(PATCH, "/drives/data",
+		  "{\"drive_id\": \"data\", \"rate_limiter\": {\"ops\": {\"size\": 5, "
+		  "\"refill_time\": 10}}}");
+	ck_assert(cfg.drives[0].rate_limiter.has_bandwidth && cfg.drives[0].rate_limiter.has_ops);
+	ck_assert_uint_eq(cfg.drives[0].rate_limiter.bandwidth.size, 1000);
 	expect_fault(PATCH, "/drives/data", "{\"drive_id\": \"data\", \"is_read_only\": true}",
 		     "drives.is_read_only: unknown field (PATCH takes drive_id, path_on_host and "
 		     "rate_limiter)");
@@ -455,7 +464,7 @@ START_TEST(patch_drive_running)
 		     "\"refill_time\": 1}}}",
 		     "drives.rate_limiter.ops.size: must be between 0 and 9223372036854775807");
 	expect_fault(PATCH, "/drives/data", "[]", "drives: must be an object");
-	ck_assert_int_eq(fake.updates, 3);
+	ck_assert_int_eq(fake.updates, 4);
 }
 END_TEST
 
