@@ -33,7 +33,7 @@ enum {
 	REG_QUEUE_READY = 0x044,
 	REG_QUEUE_NOTIFY = NB_VIRTIO_MMIO_QUEUE_NOTIFY,
 	REG_INTERRUPT_STATUS = 0x060,
-	REG_INTERRUPT_ACK = 0x064,
+	REG_INTERRUPT_ACK = NB_VIRTIO_MMIO_INTERRUPT_ACK,
 	REG_STATUS = 0x070,
 	REG_QUEUE_DESC_LOW = 0x080,
 	REG_QUEUE_DESC_HIGH = 0x084,
@@ -76,8 +76,11 @@ int nb_virtio_mmio_init(struct nb_virtio_mmio *t, const struct nb_virtio_device 
 	t->dev = *dev;
 	t->mem = mem;
 	t->irq = irq;
-	for (unsigned i = 0; i < NB_VIRTIO_MAX_QUEUES; i++)
+	for (unsigned i = 0; i < NB_VIRTIO_MAX_QUEUES; i++) {
 		t->s.queues[i].max_size = i < dev->nr_queues ? dev->queue_max_size : 0;
+		t->kfds.kick_fd[i] = -1;
+	}
+	t->kfds.irq_fd = -1;
 	return 0;
 }
 
@@ -270,7 +273,7 @@ static uint32_t reg_read(struct nb_virtio_mmio *t, uint64_t off)
 	case REG_QUEUE_READY:
 		return q ? q->ready : 0;
 	case REG_INTERRUPT_STATUS:
-		return t->s.interrupt_status;
+		return t->s.interrupt_status | (t->vring_in_kernel ? NB_VIRTIO_INT_VRING : 0);
 	case REG_STATUS:
 		return t->s.status;
 	case REG_CONFIG_GENERATION:

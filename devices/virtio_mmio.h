@@ -32,6 +32,7 @@
 
 #define NB_VIRTIO_MMIO_SIZE 0x200	   /* registers and config space */
 #define NB_VIRTIO_MMIO_QUEUE_NOTIFY 0x50   /* the ioeventfd address (4 bytes) */
+#define NB_VIRTIO_MMIO_INTERRUPT_ACK 0x64  /* kernel_vring devices: an ioeventfd too */
 #define NB_VIRTIO_MMIO_CONFIG 0x100	   /* device config space starts here */
 #define NB_VIRTIO_MAX_QUEUES 8
 
@@ -96,6 +97,13 @@ struct nb_virtio_device {
 	uint32_t config_size;	/* bytes, <= NB_VIRTIO_MMIO_SIZE - NB_VIRTIO_MMIO_CONFIG */
 	const struct nb_virtio_dev_ops *ops;
 	void *dev;
+	/*
+	 * The device hands its queues to the host kernel (vhost), which
+	 * signals used buffers itself (vring_in_kernel below): the VMM may
+	 * then complete the driver's InterruptACK of VIRTIO_INT_VRING alone in
+	 * KVM (an ioeventfd), as that bit stays set anyway.
+	 */
+	bool kernel_vring;
 };
 
 /* The transport's registers: plain data, saved and restored by snapshots. */
@@ -111,12 +119,35 @@ struct nb_virtio_mmio_state {
 	struct nb_virtq queues[NB_VIRTIO_MAX_QUEUES];
 };
 
+/*
+ * The eventfds the VMM wired into KVM for a transport (the device manager
+ * sets them after nb_virtio_mmio_init(), which makes them -1), for a device
+ * that hands its queues to the host kernel (vhost): kick_fd[q] is
+ * signalled by the guest's QueueNotify writes of q, irq_fd interrupts the
+ * guest. watch_kick(opaque, q, false) stops the VMM's own reading of
+ * kick_fd[q] (true: reads it again); 0 or -errno.
+ */
+struct nb_virtio_kernel_fds {
+	int irq_fd;
+	int kick_fd[NB_VIRTIO_MAX_QUEUES];
+	int (*watch_kick)(void *opaque, uint16_t queue, bool on);
+	void *opaque;
+};
+
 struct nb_virtio_mmio {
 	pthread_mutex_t lock;
 	struct nb_virtio_device dev;
 	const struct nb_guest_mem *mem;
 	struct nb_irq irq;		/* edge-triggered SPI */
 	struct nb_virtio_mmio_state s;
+	struct nb_virtio_kernel_fds kfds;
+	/*
+	 * Under the lock, set by the device: the host kernel signals used
+	 * buffers through irq_fd without the transport knowing, so
+	 * InterruptStatus always reads VIRTIO_INT_VRING (the driver then looks
+	 * at its rings) and the driver's ack cannot clear it.
+	 */
+	bool vring_in_kernel;
 };
 
 /*

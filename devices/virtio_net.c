@@ -34,6 +34,7 @@ struct nb_virtio_net {
 	struct nb_net_tx tx;
 	struct nb_virtq_used_elem used[NB_VIRTIO_NET_QUEUE_SIZE];
 	uint16_t bad[NB_VIRTIO_NET_QUEUE_SIZE];
+	struct nb_vhost_net *vhost; /* NULL: the userspace data path */
 	struct nb_mmds_stack *mmds; /* NULL: no MMDS on this interface */
 	uint8_t *mmds_buf;	    /* NB_NET_FRAME_MAX: a TX frame for the MMDS, in one piece */
 	uint8_t frame[NB_NET_FRAME_MAX];
@@ -450,6 +451,54 @@ static int register_timer(struct nb_virtio_net *net, struct nb_rate_limiter *rl,
 	return r;
 }
 
+/* The queues as vhost-net takes them (vhost_net.h). */
+static struct nb_vhost_queues vhost_queues(struct nb_virtio_net *net, struct nb_virtio_mmio *t)
+{
+	struct nb_vhost_queues qs = {.call = t->kfds.irq_fd, .tap = net->tap};
+
+	for (uint16_t i = 0; i < NB_VHOST_NET_QUEUES; i++) {
+		qs.q[i] = nb_virtio_mmio_queue(t, i);
+		qs.kick[i] = t->kfds.kick_fd[i];
+	}
+	return qs;
+}
+
+/* DRIVER_OK with vhost: the kernel takes the queues; nestbox stops reading their kicks. */
+static int vhost_activate(struct nb_virtio_net *net, struct nb_virtio_mmio *t)
+{
+	struct nb_vhost_queues qs = vhost_queues(net, t);
+	int r;
+
+	if (qs.call < 0 || qs.kick[0] < 0 || qs.kick[1] < 0 || !t->kfds.watch_kick) {
+		fprintf(stderr, "net %s: vhost needs KVM's ioeventfds and irqfd, which it refused\n",
+			net->id);
+		return -ENODEV;
+	}
+	r = nb_vhost_net_start(net->vhost, t->mem, nb_virtio_mmio_features(t), &qs);
+	if (r < 0) {
+		fprintf(stderr, "net %s: vhost-net: %s: %s\n", net->id,
+			net->vhost->failed ? net->vhost->failed : "?", strerror(-r));
+		return r;
+	}
+	for (uint16_t i = 0; i < NB_VHOST_NET_QUEUES; i++)
+		t->kfds.watch_kick(t->kfds.opaque, i, false);
+	t->vring_in_kernel = true;
+	net->active = true;
+	return 0;
+}
+
+/* Reset: the kernel lets go of the queues (their positions read back), nestbox reads the kicks. */
+static void vhost_reset(struct nb_virtio_net *net)
+{
+	struct nb_virtio_mmio *t = net->t;
+	struct nb_vhost_queues qs = vhost_queues(net, t);
+
+	nb_vhost_net_stop(net->vhost, &qs);
+	for (uint16_t i = 0; i < NB_VHOST_NET_QUEUES; i++)
+		t->kfds.watch_kick(t->kfds.opaque, i, true);
+	t->vring_in_kernel = false;
+}
+
 static void net_config_read(void *dev, uint32_t off, uint8_t *data, uint32_t len)
 {
 	struct nb_virtio_net *net = dev;
@@ -471,6 +520,8 @@ static int net_activate(void *dev, struct nb_virtio_mmio *t)
 		return r;
 	}
 	net->s.tap_offloads = off;
+	if (net->vhost)
+		return vhost_activate(net, t);
 	r = register_timer(net, &net->rx_rl, rx_timer, &net->rx_timer_registered);
 	if (!r)
 		r = register_timer(net, &net->tx_rl, tx_timer, &net->tx_timer_registered);
@@ -492,6 +543,8 @@ static void net_notify(void *dev, struct nb_virtio_mmio *t, uint16_t queue)
 	struct nb_virtio_net *net = dev;
 
 	(void)t;
+	if (net->vhost) /* the kernel's; a kick that reached us anyway is its too */
+		return;
 	if (queue == NB_VIRTIO_NET_RXQ)
 		rx_process(net);
 	else if (queue == NB_VIRTIO_NET_TXQ)
@@ -503,6 +556,8 @@ static void net_reset(void *dev, struct nb_virtio_mmio *t)
 	struct nb_virtio_net *net = dev;
 
 	(void)t;
+	if (net->vhost && net->active)
+		vhost_reset(net);
 	net->active = false;
 	net->rx_pending = false;
 	unregister_all(net);
@@ -575,12 +630,17 @@ int nb_virtio_net_new(struct nb_virtio_net **out, const struct nb_net_params *p,
 		memcpy(net->config, p->mac, 6);
 	}
 	net->s.features = offered(p->mac != NULL);
+	if (p->vhost) {
+		net->vhost = p->vhost;
+		net->s.features = nb_vhost_net_offer(net->s.features, p->vhost->features);
+	}
 	*out = net;
 	return 0;
 fail:
 	free(net);
 	if (p->tap_fd >= 0)
 		close(p->tap_fd);
+	nb_vhost_net_free(p->vhost);
 	if (errlen)
 		snprintf(err, errlen, "network-interface %s: %s", id, strerror(-r));
 	return r;
@@ -591,6 +651,7 @@ void nb_virtio_net_free(struct nb_virtio_net *net)
 	if (!net)
 		return;
 	unregister_all(net);
+	nb_vhost_net_free(net->vhost); /* the kernel lets go of the tap and the rings */
 	nb_rate_limiter_destroy(&net->rx_rl);
 	nb_rate_limiter_destroy(&net->tx_rl);
 	nb_mmds_stack_free(net->mmds);
@@ -609,6 +670,7 @@ struct nb_virtio_device nb_virtio_net_device(struct nb_virtio_net *net)
 	    .config_size = NB_VIRTIO_NET_CONFIG_SIZE,
 	    .ops = &net_ops,
 	    .dev = net,
+	    .kernel_vring = net->vhost != NULL,
 	};
 
 	return d;
@@ -642,6 +704,8 @@ int nb_virtio_net_update_rate_limiters(struct nb_virtio_mmio *t, const struct nb
 
 	if (!net)
 		return -ENODEV;
+	if (net->vhost)
+		return -EOPNOTSUPP; /* the kernel moves the frames */
 	nb_virtio_mmio_lock(t);
 	r = nb_rate_limiter_update(&net->rx_rl, u->rx_bw, u->rx_ops);
 	if (!r)

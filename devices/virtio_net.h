@@ -36,6 +36,7 @@
 #include "devices/mmds_stack.h"
 #include "devices/net_hdr.h"
 #include "devices/rate_limiter.h"
+#include "devices/vhost_net.h"
 #include "devices/virtio_mmio.h"
 
 #define NB_VIRTIO_NET_QUEUE_SIZE 256
@@ -65,6 +66,14 @@ struct nb_net_params {
 	uint32_t mmds_ipv4;
 	nb_mmds_request_fn *mmds_fn;
 	void *mmds_ctx;
+	/*
+	 * The kernel's data path (vhost_net.h), taken (freed with the device,
+	 * or on failure): the device offers only the ring features it has,
+	 * and at DRIVER_OK hands it the queues (the transport's kfds), the tap
+	 * and guest memory instead of watching the tap itself. No rate
+	 * limiters and no MMDS with it (the configuration refuses them).
+	 */
+	struct nb_vhost_net *vhost;
 };
 
 struct nb_virtio_net_stats {
@@ -120,7 +129,8 @@ struct nb_net_rl_update {
  * limits (nb_rate_limiter_update(): a given bucket starts afresh, size 0
  * is unlimited). From the VMM thread, under @t's lock; a direction that
  * waited for its limiter is retried at once. 0, -ENODEV (@t is not a net
- * device) or a timerfd error (the RX limits may then be updated already).
+ * device), -EOPNOTSUPP (a vhost device) or a timerfd error (the RX limits
+ * may then be updated already).
  */
 int nb_virtio_net_update_rate_limiters(struct nb_virtio_mmio *t, const struct nb_net_rl_update *u);
 

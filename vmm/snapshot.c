@@ -213,6 +213,13 @@ int nb_snapshot_create(struct nb_vm *vm, const struct nb_vm_config *cfg, const c
 
 	if (diff && !cfg->machine.track_dirty_pages) /* the API refuses it first */
 		FAIL(-EINVAL, "snapshot: a Diff snapshot without dirty page tracking");
+	/* The kernel holds a vhost interface's queues and writes guest memory unseen. */
+	for (unsigned int i = 0; i < cfg->nr_net_ifaces; i++)
+		if (cfg->net_ifaces[i].vhost)
+			FAIL(-EOPNOTSUPP,
+			     "snapshot/create: network-interfaces[%u] (\"%s\") uses vhost, whose "
+			     "state nestbox cannot save: snapshots need interfaces without vhost",
+			     i, cfg->net_ifaces[i].iface_id);
 	/* Each snapshot restarts the logs, so that a Diff holds what changed since. */
 	if (cfg->machine.track_dirty_pages && (r = take_dirty(vm, &dirty)))
 		FAIL(r, "snapshot: KVM_GET_DIRTY_LOG: %s", strerror(-r));

@@ -353,12 +353,29 @@ static int add_net(struct nb_vm *vm, const struct nb_vm_config *cfg, unsigned in
 	p.tap_fd = nb_tap_open(n->host_dev_name, "/dev/net/tun", what, err, errlen);
 	if (p.tap_fd < 0)
 		return p.tap_fd;
+	/* vhost-net is opened now too: a missing module is one line before the guest runs. */
+	snprintf(what, sizeof(what), "network-interfaces[%u].vhost", i);
+	if (n->vhost &&
+	    (r = nb_vhost_net_open(&p.vhost, NB_VHOST_NET_PATH, what, NULL, err, errlen))) {
+		close(p.tap_fd);
+		return r;
+	}
 	r = nb_virtio_net_new(&net, &p, &vm->ev, err, errlen);
 	if (r)
 		return r;
 	dev = nb_virtio_net_device(net);
 	snprintf(name, sizeof(name), "network interface %s", n->iface_id);
-	return nb_devmgr_add_virtio(&vm->devices, name, &dev, free_net, err, errlen);
+	r = nb_devmgr_add_virtio(&vm->devices, name, &dev, free_net, err, errlen);
+	if (!r && n->vhost) {
+		const struct nb_virtio_kernel_fds *k =
+		    &nb_devmgr_transport(&vm->devices, vm->devices.nr - 1)->kfds;
+
+		if (k->irq_fd < 0 || k->kick_fd[NB_VIRTIO_NET_RXQ] < 0 ||
+		    k->kick_fd[NB_VIRTIO_NET_TXQ] < 0)
+			FAIL(-ENODEV, "%s: KVM refused the ioeventfds or the irqfd vhost-net needs",
+			     what);
+	}
+	return r;
 }
 
 /* Firecracker's order: the root drive first (/dev/vda), then the others. */

@@ -69,6 +69,10 @@ int nb_vmm_update_net(void *b, unsigned int index, const struct nb_rate_limiter_
 		u.tx_ops = bucket(&tx_ops, &tx->ops, tx->has_ops);
 	}
 	r = nb_virtio_net_update_rate_limiters(t, &u);
+	if (r == -EOPNOTSUPP)
+		FAIL(r,
+		     "network-interfaces: rate limiters cannot work with vhost (the kernel moves "
+		     "the frames)");
 	if (r)
 		FAIL(r, "network-interfaces: updating the rate limiters: %s", strerror(-r));
 	return 0;

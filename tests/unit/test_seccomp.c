@@ -14,6 +14,7 @@
 #include <linux/if_tun.h>
 #include <linux/kvm.h>
 #include <linux/seccomp.h>
+#include <linux/vhost.h>
 #include <seccomp.h>
 #include <signal.h>
 #include <stdbool.h>
@@ -98,6 +99,15 @@ static const struct {
     {"KVM_GET_DIRTY_LOG", KVM_GET_DIRTY_LOG},
     {"TUNSETOFFLOAD", TUNSETOFFLOAD},
     {"TUNSETVNETHDRSZ", TUNSETVNETHDRSZ},
+    {"VHOST_SET_FEATURES", VHOST_SET_FEATURES},
+    {"VHOST_SET_MEM_TABLE", VHOST_SET_MEM_TABLE},
+    {"VHOST_SET_VRING_NUM", VHOST_SET_VRING_NUM},
+    {"VHOST_SET_VRING_BASE", VHOST_SET_VRING_BASE},
+    {"VHOST_SET_VRING_ADDR", VHOST_SET_VRING_ADDR},
+    {"VHOST_SET_VRING_KICK", VHOST_SET_VRING_KICK},
+    {"VHOST_SET_VRING_CALL", VHOST_SET_VRING_CALL},
+    {"VHOST_NET_SET_BACKEND", VHOST_NET_SET_BACKEND},
+    {"VHOST_GET_VRING_BASE", VHOST_GET_VRING_BASE},
     {"MADV_DONTNEED", MADV_DONTNEED},
     {"MADV_REMOVE", MADV_REMOVE},
     {"AF_UNIX", AF_UNIX},
