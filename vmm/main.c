@@ -1,6 +1,5 @@
 // SPDX-License-Identifier: Apache-2.0
 /* nestbox: the command line. */
-#include <ctype.h>
 #include <dirent.h>
 #include <errno.h>
 #include <getopt.h>
@@ -18,6 +17,7 @@
 #include "api/server.h"
 #include "arch/aarch64/kvm_host.h"
 #include "devices/boot_timer.h"
+#include "vmm/cli.h"
 #include "vmm/config.h"
 #include "vmm/config_json.h"
 #include "vmm/host_check.h"
@@ -77,6 +77,17 @@ static void usage(FILE *out)
 	    "  --kvm PATH          the KVM device (default " NB_KVM_DEFAULT_PATH ")\n"
 	    "  --id ID             this microVM's id (1-64 letters, digits, '-'; the\n"
 	    "                      jailer passes it)\n"
+	    "  --level LEVEL       the log level: Error, Warning, Info (default), Debug,\n"
+	    "                      Trace or Off (logger.level)\n"
+	    "  --log-path PATH     log to the file or FIFO PATH instead of stderr\n"
+	    "                      (logger.log_path)\n"
+	    "  --show-level        prefix each log line with its level (logger.show_level)\n"
+	    "  --show-log-origin   ... and with its source file and line\n"
+	    "                      (logger.show_log_origin)\n"
+	    "  --metrics-path PATH the metrics, one JSON line per flush, to the file or\n"
+	    "                      FIFO PATH (metrics.metrics_path)\n"
+	    "  --boot-timer        Firecracker's flag; nestbox's boot timer device is\n"
+	    "                      always there (the \"Guest-boot-time\" line)\n"
 	    "  --no-seccomp        no seccomp filters (they are on by default: each\n"
 	    "                      thread may make only the syscalls its list names)\n"
 	    "  --seccomp-filter FILE\n"
@@ -132,82 +143,10 @@ static int cmd_host_check(int argc, char **argv)
 	return nb_host_check(kvm, json, stdout);
 }
 
-/* Firecracker's instance ids (the jailer's --id): [A-Za-z0-9-]{1,64}. */
-static bool valid_id(const char *s)
-{
-	size_t n = strlen(s);
-
-	if (n < 1 || n > 64)
-		return false;
-	for (; *s; s++)
-		if (!isalnum((unsigned char)*s) && *s != '-')
-			return false;
-	return true;
-}
-
-/* A decimal number in [1, UINT32_MAX] for flag @flag, or -1 after an error line. */
-static long long parse_u32(const char *flag, const char *s)
-{
-	char *end;
-	long long v;
-
-	errno = 0;
-	v = strtoll(s, &end, 10);
-	if (errno || end == s || *end || v < 1 || v > UINT32_MAX) {
-		fprintf(stderr, "nestbox: %s: '%s' is not a positive number\n", flag, s);
-		return -1;
-	}
-	return v;
-}
-
-static int replace_str(char **dst, const char *s)
-{
-	char *copy = strdup(s);
-
-	if (!copy)
-		return -ENOMEM;
-	free(*dst);
-	*dst = copy;
-	return 0;
-}
-
-enum {
-	OPT_CONFIG = 256,
-	OPT_NO_API,
-	OPT_KERNEL,
-	OPT_INITRD,
-	OPT_CMDLINE,
-	OPT_VCPUS,
-	OPT_MEM,
-	OPT_NESTED,
-	OPT_E2H0,
-	OPT_HIDE_NV2,
-	OPT_CPU_CONFIG,
-	OPT_SERIAL_OUT,
-	OPT_DUMP_DTB,
-	OPT_DUMP_REGS,
-	OPT_KVM,
-	OPT_ID,
-	OPT_HELP,
-	OPT_VERSION,
-	OPT_API_SOCK,
-	OPT_MAX_PAYLOAD,
-};
-
-/* --no-seccomp, --seccomp-filter FILE, --seccomp-log. */
-enum { OPT_NO_SECCOMP = 512, OPT_SECCOMP_FILTER, OPT_SECCOMP_LOG };
-enum { OPT_MMDS_SIZE_LIMIT = 768, OPT_METADATA };
-
-/* --metadata: the MMDS data store's first contents. */
-static const char *metadata_path;
-static struct {
-	const char *file;
-	bool no, log;
-} seccomp_args;
 static struct nb_seccomp *seccomp; /* the filters, NULL when off */
 
 /* The filters the flags ask for (and the build's default) into @seccomp; 0 or 1 after a line. */
-static int load_seccomp(void)
+static int load_seccomp(const struct nb_cli *cli)
 {
 	enum nb_seccomp_mode mode = NB_SECCOMP_ON;
 	bool on = true;
@@ -219,21 +158,21 @@ static int load_seccomp(void)
 #elif defined(NB_SECCOMP_DEFAULT_log)
 	mode = NB_SECCOMP_LOG;
 #endif
-	if (seccomp_args.no && (seccomp_args.file || seccomp_args.log)) {
+	if (cli->no_seccomp && (cli->seccomp_file || cli->seccomp_log)) {
 		fprintf(stderr,
 			"nestbox: --no-seccomp excludes --seccomp-filter and --seccomp-log\n");
 		return 1;
 	}
-	if (seccomp_args.file || seccomp_args.log)
+	if (cli->seccomp_file || cli->seccomp_log)
 		on = true;
-	if (seccomp_args.file)
+	if (cli->seccomp_file)
 		mode = NB_SECCOMP_ON; /* the file's own default actions */
-	if (seccomp_args.log)
+	if (cli->seccomp_log)
 		mode = NB_SECCOMP_LOG;
-	if (seccomp_args.no || !on)
+	if (cli->no_seccomp || !on)
 		return 0;
-	if (seccomp_args.file)
-		r = nb_seccomp_from_file(&seccomp, seccomp_args.file, mode, err, sizeof(err));
+	if (cli->seccomp_file)
+		r = nb_seccomp_from_file(&seccomp, cli->seccomp_file, mode, err, sizeof(err));
 	else
 		r = nb_seccomp_builtin(&seccomp, mode);
 	if (r == -ENOMEM)
@@ -250,211 +189,6 @@ static void api_thread_start(void *arg)
 {
 	if (nb_seccomp_thread_start(arg, NB_SECCOMP_API, 0))
 		_exit(1);
-}
-
-/* How the API runs: --api-sock, --no-api, --http-api-max-payload-size. */
-struct api_args {
-	const char *sock;
-	bool on;    /* serve the API */
-	bool start; /* a configuration was given: start it at once */
-	size_t max_payload;
-};
-
-/* Fills @cfg, @opts and @api from the command line; 0, or 1 (the exit status) on error. */
-static int parse_run_args(int argc, char **argv, struct nb_vm_config *cfg, struct nb_vm_opts *opts,
-			  struct api_args *api)
-{
-	static const struct option lopts[] = {
-	    {"config-file", required_argument, NULL, OPT_CONFIG},
-	    {"no-api", no_argument, NULL, OPT_NO_API},
-	    {"kernel", required_argument, NULL, OPT_KERNEL},
-	    {"initrd", required_argument, NULL, OPT_INITRD},
-	    {"cmdline", required_argument, NULL, OPT_CMDLINE},
-	    {"vcpus", required_argument, NULL, OPT_VCPUS},
-	    {"mem", required_argument, NULL, OPT_MEM},
-	    {"nested", no_argument, NULL, OPT_NESTED},
-	    {"el2-e2h0", no_argument, NULL, OPT_E2H0},
-	    {"hide-nv2", no_argument, NULL, OPT_HIDE_NV2},
-	    {"cpu-config", required_argument, NULL, OPT_CPU_CONFIG},
-	    {"serial-out", required_argument, NULL, OPT_SERIAL_OUT},
-	    {"dump-dtb", required_argument, NULL, OPT_DUMP_DTB},
-	    {"dump-regs", required_argument, NULL, OPT_DUMP_REGS},
-	    {"kvm", required_argument, NULL, OPT_KVM},
-	    {"id", required_argument, NULL, OPT_ID},
-	    {"help", no_argument, NULL, OPT_HELP},
-	    {"version", no_argument, NULL, OPT_VERSION},
-	    {"no-seccomp", no_argument, NULL, OPT_NO_SECCOMP},
-	    {"seccomp-filter", required_argument, NULL, OPT_SECCOMP_FILTER},
-	    {"seccomp-log", no_argument, NULL, OPT_SECCOMP_LOG},
-	    {"api-sock", required_argument, NULL, OPT_API_SOCK},
-	    {"http-api-max-payload-size", required_argument, NULL, OPT_MAX_PAYLOAD},
-	    {"mmds-size-limit", required_argument, NULL, OPT_MMDS_SIZE_LIMIT},
-	    {"metadata", required_argument, NULL, OPT_METADATA},
-	    {0},
-	};
-	/* Flags apply after the file, whatever their order. */
-	const char *file = NULL, *kernel = NULL, *initrd = NULL, *cmdline = NULL;
-	const char *serial_out = NULL, *cpu_config = NULL;
-	long long vcpus = 0, mem = 0;
-	bool nested = false, e2h0 = false, hide_nv2 = false, no_api = false;
-	long long max_payload = NB_HTTP_DEFAULT_MAX_PAYLOAD, mmds_limit = -1;
-	char err[512];
-	int c, r = 0;
-
-	while ((c = getopt_long(argc, argv, "", lopts, NULL)) != -1) {
-		switch (c) {
-		case OPT_CONFIG:
-			file = optarg;
-			break;
-		case OPT_NO_API:
-			no_api = true;
-			break;
-		case OPT_API_SOCK:
-			api->sock = optarg;
-			break;
-		case OPT_MAX_PAYLOAD:
-			if ((max_payload = parse_u32("--http-api-max-payload-size", optarg)) < 0)
-				return 1;
-			break;
-		case OPT_MMDS_SIZE_LIMIT:
-			if ((mmds_limit = parse_u32("--mmds-size-limit", optarg)) < 0)
-				return 1;
-			break;
-		case OPT_METADATA:
-			metadata_path = optarg;
-			break;
-		case OPT_KERNEL:
-			kernel = optarg;
-			break;
-		case OPT_INITRD:
-			initrd = optarg;
-			break;
-		case OPT_CMDLINE:
-			cmdline = optarg;
-			break;
-		case OPT_VCPUS:
-			if ((vcpus = parse_u32("--vcpus", optarg)) < 0)
-				return 1;
-			break;
-		case OPT_MEM:
-			if ((mem = parse_u32("--mem", optarg)) < 0)
-				return 1;
-			break;
-		case OPT_NESTED:
-			nested = true;
-			break;
-		case OPT_E2H0:
-			nested = e2h0 = true;
-			break;
-		case OPT_HIDE_NV2:
-			nested = hide_nv2 = true;
-			break;
-		case OPT_CPU_CONFIG:
-			cpu_config = optarg;
-			break;
-		case OPT_SERIAL_OUT:
-			serial_out = optarg;
-			break;
-		case OPT_DUMP_DTB:
-			opts->dump_dtb = optarg;
-			break;
-		case OPT_DUMP_REGS:
-			opts->dump_regs = optarg;
-			break;
-		case OPT_KVM:
-			opts->kvm_path = optarg;
-			break;
-		case OPT_ID:
-			if (!valid_id(optarg)) {
-				fprintf(stderr,
-					"nestbox: --id: '%s' must be 1 to 64 letters, digits "
-					"or '-'\n",
-					optarg);
-				return 1;
-			}
-			opts->id = optarg;
-			break;
-		case OPT_NO_SECCOMP:
-			seccomp_args.no = true;
-			break;
-		case OPT_SECCOMP_FILTER:
-			seccomp_args.file = optarg;
-			break;
-		case OPT_SECCOMP_LOG:
-			seccomp_args.log = true;
-			break;
-		case OPT_HELP:
-			usage(stdout);
-			exit(0);
-		case OPT_VERSION:
-			printf("nestbox %s\n", NB_VERSION);
-			exit(0);
-		default:
-			usage(stderr);
-			return 1;
-		}
-	}
-	if (optind != argc) {
-		fprintf(stderr, "nestbox: unexpected argument '%s' (see --help)\n", argv[optind]);
-		return 1;
-	}
-	/* Firecracker's API unless --no-api; the quick flags alone run without it. */
-	api->on = !no_api && (api->sock || file || !kernel);
-	api->start = file || kernel;
-	api->max_payload = (size_t)max_payload;
-	/* As Firecracker: the MMDS takes what one API request can carry. */
-	opts->mmds_size_limit = (size_t)(mmds_limit >= 0 ? mmds_limit : max_payload);
-	if (!api->sock)
-		api->sock = NB_API_DEFAULT_SOCKET;
-	if (!api->on && !api->start) {
-		fprintf(stderr, "nestbox: nothing to boot: give --config-file FILE or --kernel "
-				"PATH, or drop --no-api (see --help)\n");
-		return 1;
-	}
-	if (!api->start)
-		return 0; /* the API fills the configuration */
-	if (file && nb_config_from_file(cfg, file, err, sizeof(err))) {
-		fprintf(stderr, "nestbox: %s\n", err);
-		return 1;
-	}
-	if (cpu_config) {
-		if (nb_cpu_config_from_file(&cfg->cpu, cpu_config, err, sizeof(err))) {
-			fprintf(stderr, "nestbox: %s\n", err);
-			return 1;
-		}
-		cfg->has_cpu_config = true;
-	}
-	if (kernel) {
-		r |= replace_str(&cfg->boot.kernel_image_path, kernel);
-		cfg->has_boot = true;
-	}
-	if (initrd)
-		r |= replace_str(&cfg->boot.initrd_path, initrd);
-	if (cmdline)
-		r |= replace_str(&cfg->boot.boot_args, cmdline);
-	if (!cfg->boot.boot_args)
-		r |= replace_str(&cfg->boot.boot_args, DEFAULT_BOOT_ARGS);
-	if (serial_out)
-		r |= replace_str(&cfg->serial_output_path, serial_out);
-	if (r) {
-		fprintf(stderr, "nestbox: out of memory\n");
-		return 1;
-	}
-	if (vcpus)
-		cfg->machine.vcpu_count = (uint32_t)vcpus;
-	if (mem)
-		cfg->machine.mem_size_mib = (uint32_t)mem;
-	if (nested)
-		cfg->machine.nested = true;
-	if (e2h0)
-		cfg->machine.el2_e2h0 = true;
-	if (hide_nv2)
-		cfg->machine.hide_nv2 = true;
-	if (nb_config_validate(cfg, err, sizeof(err))) {
-		fprintf(stderr, "nestbox: %s\n", err);
-		return 1;
-	}
-	return 0;
 }
 
 static int dump_regs(const struct nb_vm *vm, const char *path)
@@ -500,18 +234,36 @@ static int cmd_run(int argc, char **argv, uint64_t start_ns)
 {
 	struct nb_vm_config cfg;
 	struct nb_vm_opts opts = {.start_ns = start_ns, .console_in = STDIN_FILENO};
-	struct api_args api = {0};
+	struct nb_cli cli;
 	struct nb_api_server *server;
 	struct nb_vmm vmm;
 	char err[512];
 	int status, r;
 
 	nb_config_init(&cfg);
-	if (parse_run_args(argc, argv, &cfg, &opts, &api) || load_seccomp()) {
+	if (nb_cli_parse(&cli, argc, argv, &cfg, DEFAULT_BOOT_ARGS, err, sizeof(err))) {
+		fprintf(stderr, "nestbox: %s\n", err);
+		nb_config_free(&cfg);
+		return 1;
+	}
+	if (cli.help || cli.version) {
+		if (cli.help)
+			usage(stdout);
+		else
+			printf("nestbox %s\n", NB_VERSION);
+		nb_config_free(&cfg);
+		return 0;
+	}
+	if (load_seccomp(&cli)) {
 		nb_config_free(&cfg);
 		return 1;
 	}
 	opts.seccomp = seccomp;
+	opts.dump_dtb = cli.dump_dtb;
+	opts.dump_regs = cli.dump_regs;
+	opts.kvm_path = cli.kvm_path;
+	opts.id = cli.id;
+	opts.mmds_size_limit = cli.mmds_size_limit;
 	if (nb_vmm_init(&vmm, &opts, DEFAULT_BOOT_ARGS, err, sizeof(err))) {
 		fprintf(stderr, "nestbox: %s\n", err);
 		nb_config_free(&cfg);
@@ -519,13 +271,20 @@ static int cmd_run(int argc, char **argv, uint64_t start_ns)
 		return 1;
 	}
 	nb_vmm_set_config(&vmm, &cfg);
-	if (metadata_path && load_metadata(vmm.opts.mmds, metadata_path)) {
+	/* The logger and the metrics of the flags and the file: from the start. */
+	if (nb_vmm_apply_obs(&vmm, err, sizeof(err))) {
+		fprintf(stderr, "nestbox: %s\n", err);
+		nb_vmm_destroy(&vmm);
+		return 1;
+	}
+	if (cli.metadata_path && load_metadata(vmm.opts.mmds, cli.metadata_path)) {
 		nb_vmm_destroy(&vmm);
 		return 1;
 	}
 	/* The socket first: nothing heavy before a client can connect. */
-	r = api.on ? nb_api_server_new(&server, api.sock, api.max_payload, err, sizeof(err)) : 0;
-	if (api.on && !r) {
+	r = cli.api_on ? nb_api_server_new(&server, cli.api_sock, cli.max_payload, err, sizeof(err))
+		       : 0;
+	if (cli.api_on && !r) {
 		nb_api_server_on_thread_start(server, api_thread_start, seccomp);
 		r = nb_vmm_serve_api(&vmm, server, err, sizeof(err));
 	}
@@ -534,7 +293,7 @@ static int cmd_run(int argc, char **argv, uint64_t start_ns)
 		nb_vmm_destroy(&vmm);
 		return 1;
 	}
-	if (api.start && nb_vmm_start(&vmm, err, sizeof(err))) {
+	if (cli.api_start && nb_vmm_start(&vmm, err, sizeof(err))) {
 		fprintf(stderr, "nestbox: %s\n", err);
 		nb_vmm_destroy(&vmm);
 		return 1;

@@ -260,8 +260,8 @@ static int backend_flush_metrics(void *b, char *err, size_t errlen)
 	return 0;
 }
 
-/* The config file's logger and metrics, unless already applied. */
-static int apply_obs(struct nb_vmm *v, char *err, size_t errlen)
+/* The configuration's logger and metrics (flags, file), unless already applied. */
+int nb_vmm_apply_obs(struct nb_vmm *v, char *err, size_t errlen)
 {
 	int r = 0;
 
@@ -339,7 +339,7 @@ int nb_vmm_start(struct nb_vmm *v, char *err, size_t errlen)
 
 	if (v->vm_live)
 		FAIL(-EALREADY, "the microVM is already running");
-	r = apply_obs(v, err, errlen);
+	r = nb_vmm_apply_obs(v, err, errlen);
 	if (r)
 		return r;
 	if (v->cfg.has_boot && !v->cfg.boot.boot_args && v->default_boot_args) {

@@ -11,6 +11,7 @@
  *   nb_vmm_init        the loop and the signalfd (SIGINT/SIGTERM blocked in
  *                      this thread, and so in every thread it starts)
  *   nb_vmm_set_config  a configuration from the file and flags, if any
+ *   nb_vmm_apply_obs   its logger and metrics, from the start
  *   nb_vmm_serve_api   the API server's channel joins the loop, its thread starts
  *   nb_vmm_start       InstanceStart (also what --config-file does at once)
  *   nb_vmm_run         the loop; returns the exit status
@@ -53,6 +54,12 @@ int nb_vmm_init(struct nb_vmm *v, const struct nb_vm_opts *opts, const char *def
 
 /* Takes @cfg's content (it is left empty, as nb_config_init() does). */
 void nb_vmm_set_config(struct nb_vmm *v, struct nb_vm_config *cfg);
+
+/*
+ * The configuration's logger and metrics sections (flags, file), unless
+ * already applied; nb_vmm_start does it too. 0 or -errno with @err.
+ */
+int nb_vmm_apply_obs(struct nb_vmm *v, char *err, size_t errlen);
 
 /* Takes @s: its channel joins the loop and its thread starts. 0 or -errno with @err. */
 int nb_vmm_serve_api(struct nb_vmm *v, struct nb_api_server *s, char *err, size_t errlen);

@@ -176,8 +176,9 @@ START_TEST(test_null_everywhere)
 			int status = call(routes[i].m, routes[i].path, "null");
 
 			if (status != 400)
-				ck_abort_msg("%s %s null: status %d", nb_http_method_name(routes[i].m),
-					     routes[i].path, status);
+				ck_abort_msg("%s %s null: status %d",
+					     nb_http_method_name(routes[i].m), routes[i].path,
+					     status);
 			ck_assert_ptr_nonnull(strstr(resp.body, "fault_message"));
 		}
 	}
