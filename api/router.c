@@ -602,9 +602,9 @@ static const struct route routes[] = {
     {NB_HTTP_PATCH, "balloon", nb_api_patch_balloon, NULL},
     {NB_HTTP_GET, "balloon/statistics", nb_api_get_balloon_stats, NULL},
     {NB_HTTP_PATCH, "balloon/statistics", nb_api_patch_balloon_stats, NULL},
-    {NB_HTTP_PATCH, "balloon/hinting/start", NULL, NOT_YET("balloon free page hinting")},
-    {NB_HTTP_GET, "balloon/hinting/status", NULL, NOT_YET("balloon free page hinting")},
-    {NB_HTTP_PATCH, "balloon/hinting/stop", NULL, NOT_YET("balloon free page hinting")},
+    {NB_HTTP_PATCH, "balloon/hinting/start", nb_api_patch_balloon_hint_start, NULL},
+    {NB_HTTP_GET, "balloon/hinting/status", nb_api_get_balloon_hint_status, NULL},
+    {NB_HTTP_PATCH, "balloon/hinting/stop", nb_api_patch_balloon_hint_stop, NULL},
     /* Not nestbox's yet. */
     {NB_HTTP_PUT, "logger", nb_api_put_logger, NULL},
     {NB_HTTP_PUT, "metrics", nb_api_put_metrics, NULL},
@@ -729,13 +729,16 @@ void nb_api_route(struct nb_api_ctx *c, enum nb_http_method method, const char *
 		nb_api_faultf(r, "GET request cannot have a body");
 		return;
 	}
-	if (method != NB_HTTP_GET && !body) {
-		nb_api_faultf(r, "Empty %s request", nb_http_method_name(method));
-		return;
-	}
 	for (size_t i = 0; n >= 0 && i < sizeof(routes) / sizeof(routes[0]) && !rt; i++)
 		if (routes[i].method == method && match(routes[i].pattern, seg, n, &id))
 			rt = &routes[i];
+	/* Firecracker's hinting start and stop may come without a body. */
+	if (method != NB_HTTP_GET && !body &&
+	    !(rt && (rt->fn == nb_api_patch_balloon_hint_start ||
+		     rt->fn == nb_api_patch_balloon_hint_stop))) {
+		nb_api_faultf(r, "Empty %s request", nb_http_method_name(method));
+		return;
+	}
 	if (!rt) {
 		nb_api_faultf(r, "Invalid request method and/or path: %s %.*s",
 			      nb_http_method_name(method), (int)(path_len > 200 ? 200 : path_len),

@@ -49,6 +49,12 @@ struct nb_api_balloon_stats {
 	uint32_t present;
 };
 
+/* GET /balloon/hinting/status: guest_cmd is shown when has_guest_cmd. */
+struct nb_api_balloon_hint_status {
+	uint32_t host_cmd, guest_cmd;
+	bool has_guest_cmd;
+};
+
 /* What the router asks of the VMM (vmm/vmm.c; a fake in unit tests). */
 struct nb_api_backend_ops {
 	/*
@@ -106,6 +112,14 @@ struct nb_api_backend_ops {
 	/* GET /balloon/statistics (the router checked that statistics are on). */
 	int (*balloon_stats)(void *backend, struct nb_api_balloon_stats *out, char *err,
 			     size_t errlen);
+	/*
+	 * PATCH /balloon/hinting/start and stop, GET /balloon/hinting/status
+	 * (the router checked that free_page_hinting is on).
+	 */
+	int (*balloon_hint_start)(void *backend, bool ack_on_stop, char *err, size_t errlen);
+	int (*balloon_hint_stop)(void *backend, char *err, size_t errlen);
+	int (*balloon_hint_status)(void *backend, struct nb_api_balloon_hint_status *out, char *err,
+				   size_t errlen);
 };
 
 struct nb_api_ctx {

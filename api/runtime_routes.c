@@ -14,6 +14,7 @@
 
 #define S_BALLOON "balloon"
 #define S_STATS "balloon/statistics"
+#define S_HINT "balloon/hinting"
 
 /* Firecracker's names of the guest's statistics, by virtio tag. */
 static const char *const guest_stat_names[NB_API_BALLOON_GUEST_STATS] = {
@@ -327,4 +328,101 @@ void nb_api_patch_balloon_stats(struct nb_api_ctx *c, const char *id, struct jso
 	if (!ret)
 		c->cfg->balloon.stats_polling_interval_s = secs;
 	answer(r, ret, err);
+}
+
+static bool hinting_on(struct nb_api_ctx *c, struct nb_api_response *r)
+{
+	if (c->cfg->balloon.free_page_hinting)
+		return true;
+	nb_api_faultf(r,
+		      "%s: free page hinting is not enabled (the balloon was configured with "
+		      "free_page_hinting false)",
+		      S_HINT);
+	return false;
+}
+
+/* The checks every hinting route makes; false with the answer written. */
+static bool hint_ready(struct nb_api_ctx *c, bool has_op, struct nb_api_response *r)
+{
+	return started(c, S_HINT, r) && has_balloon(c, r) && hinting_on(c, r) &&
+	       !no_backend(has_op, S_HINT, r);
+}
+
+/* Firecracker's BalloonStartCmd: acknowledge_on_stop (default true); the body is optional. */
+void nb_api_patch_balloon_hint_start(struct nb_api_ctx *c, const char *id, struct json_object *body,
+				     struct nb_api_response *r)
+{
+	char err[NB_API_ERR_LEN] = "";
+	bool ack = true;
+
+	(void)id;
+	if (!hint_ready(c, c->ops->balloon_hint_start != NULL, r))
+		return;
+	if (body && !json_object_is_type(body, json_type_object)) {
+		nb_api_faultf(r, "%s/start: must be an object", S_HINT);
+		return;
+	}
+	if (body) {
+		json_object_object_foreach(body, key, val)
+		{
+			if (strcmp(key, "acknowledge_on_stop")) {
+				nb_api_faultf(r, "%s/start.%.64s: unknown field", S_HINT, key);
+				return;
+			}
+			if (!json_object_is_type(val, json_type_boolean)) {
+				nb_api_faultf(r, "%s/start.acknowledge_on_stop: must be a boolean",
+					      S_HINT);
+				return;
+			}
+			ack = json_object_get_boolean(val);
+		}
+	}
+	answer(r, c->ops->balloon_hint_start(c->backend, ack, err, sizeof(err)), err);
+}
+
+void nb_api_patch_balloon_hint_stop(struct nb_api_ctx *c, const char *id, struct json_object *body,
+				    struct nb_api_response *r)
+{
+	char err[NB_API_ERR_LEN] = "";
+
+	(void)id, (void)body; /* as Firecracker, a body is ignored */
+	if (!hint_ready(c, c->ops->balloon_hint_stop != NULL, r))
+		return;
+	answer(r, c->ops->balloon_hint_stop(c->backend, err, sizeof(err)), err);
+}
+
+/* Firecracker's BalloonHintingStatus: host_cmd, and guest_cmd once the guest sent one. */
+void nb_api_get_balloon_hint_status(struct nb_api_ctx *c, const char *id, struct json_object *body,
+				    struct nb_api_response *r)
+{
+	struct nb_api_balloon_hint_status s = {0};
+	char err[NB_API_ERR_LEN] = "";
+	struct json_object *o, *v;
+	bool ok;
+	int ret;
+
+	(void)id, (void)body;
+	if (!hint_ready(c, c->ops->balloon_hint_status != NULL, r))
+		return;
+	ret = c->ops->balloon_hint_status(c->backend, &s, err, sizeof(err));
+	if (ret) {
+		answer(r, ret, err);
+		return;
+	}
+	o = json_object_new_object();
+	v = json_object_new_uint64(s.host_cmd);
+	ok = o && v && !json_object_object_add(o, "host_cmd", v);
+	if (!ok)
+		json_object_put(v);
+	if (ok && s.has_guest_cmd) {
+		v = json_object_new_uint64(s.guest_cmd);
+		ok = v && !json_object_object_add(o, "guest_cmd", v);
+		if (!ok)
+			json_object_put(v);
+	}
+	if (!ok) {
+		json_object_put(o);
+		o = NULL;
+	}
+	ok_json(r, o);
 }

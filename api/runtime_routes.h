@@ -16,10 +16,17 @@
  *       interval, 204. Statistics stay on or off as they were built, as in
  *       Firecracker: 0 when they are on, or non-zero when they are off, is
  *       refused.
+ *   PATCH /balloon/hinting/start    { "acknowledge_on_stop" } (optional,
+ *       default true): a new free page hinting run, 204.
+ *   GET   /balloon/hinting/status   { "host_cmd", "guest_cmd" } (guest_cmd
+ *       once the guest sent one), 200.
+ *   PATCH /balloon/hinting/stop     (no body): DONE, the guest may use the
+ *       hinted pages again, 204.
  *
- * Every PATCH and GET /balloon/statistics need a started microVM (before
- * it, a 400 saying so, as Firecracker), statistics need
- * stats_polling_interval_s > 0 (else 400). A successful change is written
+ * Every PATCH, GET /balloon/statistics and the hinting routes need a
+ * started microVM (before it, a 400 saying so, as Firecracker), statistics
+ * need stats_polling_interval_s > 0 and the hinting routes
+ * free_page_hinting (else 400). A successful change is written
  * back into the configuration too, so GET /vm/config shows it.
  */
 #ifndef NB_API_RUNTIME_ROUTES_H
@@ -40,5 +47,12 @@ void nb_api_get_balloon_stats(struct nb_api_ctx *c, const char *id, struct json_
 			      struct nb_api_response *r);
 void nb_api_patch_balloon_stats(struct nb_api_ctx *c, const char *id, struct json_object *body,
 				struct nb_api_response *r);
+
+void nb_api_patch_balloon_hint_start(struct nb_api_ctx *c, const char *id, struct json_object *body,
+				     struct nb_api_response *r);
+void nb_api_patch_balloon_hint_stop(struct nb_api_ctx *c, const char *id, struct json_object *body,
+				    struct nb_api_response *r);
+void nb_api_get_balloon_hint_status(struct nb_api_ctx *c, const char *id, struct json_object *body,
+				    struct nb_api_response *r);
 
 #endif

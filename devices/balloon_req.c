@@ -51,6 +51,12 @@ static uint64_t le(const uint8_t *p, unsigned int bytes)
 	return v;
 }
 
+/* Page aligned and not empty. */
+static bool page_range(const struct nb_virtq_buf *b)
+{
+	return b->len && !(b->gpa % NB_BALLOON_PAGE_SIZE) && !(b->len % NB_BALLOON_PAGE_SIZE);
+}
+
 struct pfn_ctx {
 	uint32_t *pfns;
 	size_t n;
@@ -158,8 +164,7 @@ size_t nb_balloon_report_ranges(const struct nb_virtq_chain *c, struct nb_balloo
 	for (uint16_t i = 0; i < c->nr; i++) {
 		const struct nb_virtq_buf *b = &c->bufs[i];
 
-		if (!b->len || b->gpa % NB_BALLOON_PAGE_SIZE || b->len % NB_BALLOON_PAGE_SIZE ||
-		    n >= max) {
+		if (!page_range(b) || n >= max) {
 			(*bad)++;
 			continue;
 		}
@@ -168,4 +173,20 @@ size_t nb_balloon_report_ranges(const struct nb_virtq_chain *c, struct nb_balloo
 		n++;
 	}
 	return n;
+}
+
+enum nb_balloon_hint_kind nb_balloon_hint_buf(const struct nb_virtq_chain *c, uint16_t i,
+					      uint32_t *cmd, struct nb_balloon_range *r)
+{
+	const struct nb_virtq_buf *b = &c->bufs[i];
+
+	if (i < c->nr_read && b->len == 4) {
+		*cmd = (uint32_t)le(b->host, 4);
+		return NB_BALLOON_HINT_CMD;
+	}
+	if (!page_range(b))
+		return NB_BALLOON_HINT_BAD;
+	r->gpa = b->gpa;
+	r->len = b->len;
+	return NB_BALLOON_HINT_RANGE;
 }

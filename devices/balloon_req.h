@@ -2,8 +2,9 @@
 /*
  * virtio-balloon requests (virtio 1.x, 5.5.6) turned into what to do, with
  * no I/O: the page frame lists of the inflate and deflate queues, the
- * statistics buffer of the stats queue and the free page ranges of the
- * reporting queue. Pure: unit-tested and fuzzed on their own.
+ * statistics buffer of the stats queue, the free page ranges of the
+ * reporting queue and the buffers of the free page hinting queue. Pure:
+ * unit-tested and fuzzed on their own.
  *
  * Every value comes from the guest and is untrusted. A PFN names a 4 KiB
  * page (VIRTIO_BALLOON_PFN_SHIFT, whatever the guest's page size) and is a
@@ -100,5 +101,29 @@ int nb_balloon_parse_stats(const struct nb_virtq_chain *c, struct nb_balloon_gue
  */
 size_t nb_balloon_report_ranges(const struct nb_virtq_chain *c, struct nb_balloon_range *out,
 				size_t max, uint32_t *bad);
+
+/*
+ * Free page hinting (F_FREE_PAGE_HINT): the ids of 5.5.6.4. The host puts
+ * a run's id (any other value) in the config space; the guest echoes it on
+ * the hinting queue, hints free ranges, and sends STOP when it has no more.
+ * DONE from the host tells the guest it may use the hinted pages again.
+ */
+#define NB_BALLOON_HINT_CMD_STOP 0u
+#define NB_BALLOON_HINT_CMD_DONE 1u
+
+enum nb_balloon_hint_kind {
+	NB_BALLOON_HINT_CMD,   /* a command id from the guest */
+	NB_BALLOON_HINT_RANGE, /* a free range */
+	NB_BALLOON_HINT_BAD,   /* neither: skipped */
+};
+
+/*
+ * Buffer @i of a hinting chain: a readable buffer of exactly 4 bytes is a
+ * command id (little-endian, into *@cmd); any other buffer (Linux makes
+ * hints device-writable; either direction is taken) is a free range (into
+ * *@r) if it is page aligned and not empty, else bad. @i < @c->nr.
+ */
+enum nb_balloon_hint_kind nb_balloon_hint_buf(const struct nb_virtq_chain *c, uint16_t i,
+					      uint32_t *cmd, struct nb_balloon_range *r);
 
 #endif

@@ -38,8 +38,8 @@ struct nb_virtio_balloon {
 	struct nb_virtio_mmio *t; /* set by the first activate, never cleared */
 	bool active;
 	bool timer_registered;
-	int q_stats, q_report; /* queue indices, -1: not negotiated */
-	bool stats_held;       /* the guest's stats buffer, waiting for the timer */
+	int q_stats, q_hint, q_report; /* queue indices, -1: not negotiated */
+	bool stats_held;	       /* the guest's stats buffer, waiting for the timer */
 	uint16_t stats_head;
 	struct nb_virtq_chain chain;
 	uint32_t pfns[NB_BALLOON_MAX_PFNS];
@@ -117,6 +117,78 @@ static void handle_report(struct nb_virtio_balloon *b, const struct nb_guest_mem
 	release_ranges(b, m, n);
 }
 
+#define HINT_F (1ULL << NB_VIRTIO_BALLOON_F_FREE_PAGE_HINT)
+
+/* A run's id, not STOP or DONE. */
+static bool hint_run(uint32_t cmd)
+{
+	return cmd != NB_BALLOON_HINT_CMD_STOP && cmd != NB_BALLOON_HINT_CMD_DONE;
+}
+
+/* Both locks held: the host's command, told to a running driver. */
+static void hint_set_cmd(struct nb_virtio_balloon *b, uint32_t cmd)
+{
+	b->s.hint_host_cmd = cmd;
+	if (b->active)
+		nb_virtio_mmio_signal_config(b->t);
+}
+
+/*
+ * Lock held. A chain of the hinting queue: command ids and free ranges in
+ * order. A range is released only under the current run: the guest echoed
+ * the host's run id and no STOP or DONE came since. *@stopped: the guest
+ * sent STOP for the current run.
+ */
+static void handle_hint(struct nb_virtio_balloon *b, const struct nb_guest_mem *m,
+			const struct nb_virtq_chain *c, bool *stopped)
+{
+	for (uint16_t i = 0; i < c->nr; i++) {
+		struct nb_balloon_range r;
+		uint32_t cmd, host;
+		bool live;
+
+		switch (nb_balloon_hint_buf(c, i, &cmd, &r)) {
+		case NB_BALLOON_HINT_CMD:
+			count(&b->cnt.hint_cmds, 1);
+			pthread_mutex_lock(&b->lock);
+			host = b->s.hint_host_cmd;
+			if (cmd == NB_BALLOON_HINT_CMD_STOP && b->s.hint_guest_sent &&
+			    b->s.hint_guest_cmd == host && hint_run(host))
+				*stopped = true;
+			b->s.hint_guest_cmd = cmd;
+			b->s.hint_guest_sent = true;
+			pthread_mutex_unlock(&b->lock);
+			break;
+		case NB_BALLOON_HINT_RANGE:
+			pthread_mutex_lock(&b->lock);
+			host = b->s.hint_host_cmd;
+			live =
+			    hint_run(host) && b->s.hint_guest_sent && b->s.hint_guest_cmd == host;
+			pthread_mutex_unlock(&b->lock);
+			if (!live) {
+				count(&b->cnt.stale_hints, 1);
+			} else if (release(m, r.gpa, r.len)) {
+				count(&b->cnt.release_errors, 1);
+			} else {
+				count(&b->cnt.hinted_bytes, r.len);
+				count(&b->cnt.released_bytes, r.len);
+			}
+			break;
+		default:
+			count(&b->cnt.bad_ranges, 1);
+		}
+	}
+}
+
+/* Lock held. After the hinting queue: acknowledge a finished run if asked. */
+static void hint_finished(struct nb_virtio_balloon *b)
+{
+	pthread_mutex_lock(&b->lock);
+	if (b->s.hint_ack_on_stop && hint_run(b->s.hint_host_cmd))
+		hint_set_cmd(b, NB_BALLOON_HINT_CMD_DONE);
+	pthread_mutex_unlock(&b->lock);
+}
+
 /* Lock held. Takes the guest's stats buffer and keeps it until the timer. */
 static bool handle_stats(struct nb_virtio_balloon *b, struct nb_virtq *q,
 			 const struct nb_guest_mem *m, const struct nb_virtq_chain *c, bool *pushed)
@@ -151,7 +223,7 @@ static void serve(struct nb_virtio_balloon *b, int qi)
 	const struct nb_guest_mem *m = t->mem;
 	struct nb_virtq_chain *c = &b->chain;
 	struct nb_virtq *q;
-	bool pushed = false;
+	bool pushed = false, stopped = false;
 
 	if (!b->active || qi < 0)
 		return;
@@ -172,6 +244,8 @@ static void serve(struct nb_virtio_balloon *b, int qi)
 				handle_pfns(b, m, c, qi == Q_INFLATE);
 			else if (qi == b->q_report)
 				handle_report(b, m, c);
+			else if (qi == b->q_hint)
+				handle_hint(b, m, c, &stopped);
 			else
 				give_back = handle_stats(b, q, m, c, &pushed);
 			if (!give_back)
@@ -187,6 +261,8 @@ static void serve(struct nb_virtio_balloon *b, int qi)
 	}
 	if (pushed)
 		nb_virtio_mmio_signal_used(t, (uint16_t)qi);
+	if (stopped)
+		hint_finished(b);
 	return;
 broken:
 	nb_virtio_mmio_needs_reset(t);
@@ -233,12 +309,13 @@ static void stop_timer(struct nb_virtio_balloon *b)
 static void balloon_config_read(void *dev, uint32_t off, uint8_t *data, uint32_t len)
 {
 	struct nb_virtio_balloon *b = dev;
-	uint8_t cfg[NB_VIRTIO_BALLOON_CONFIG_SIZE];
+	uint8_t cfg[NB_VIRTIO_BALLOON_HINT_CONFIG_SIZE];
 
 	pthread_mutex_lock(&b->lock);
 	for (unsigned int i = 0; i < 4; i++) {
 		cfg[i] = (uint8_t)(b->s.num_pages >> (8 * i));
 		cfg[4 + i] = (uint8_t)(b->s.actual >> (8 * i));
+		cfg[8 + i] = (uint8_t)(b->s.hint_host_cmd >> (8 * i));
 	}
 	pthread_mutex_unlock(&b->lock);
 	memcpy(data, cfg + off, len);
@@ -269,8 +346,7 @@ static int balloon_activate(void *dev, struct nb_virtio_mmio *t)
 
 	__atomic_store_n(&b->t, t, __ATOMIC_RELEASE);
 	b->q_stats = f & 1ULL << NB_VIRTIO_BALLOON_F_STATS_VQ ? idx++ : -1;
-	if (f & 1ULL << NB_VIRTIO_BALLOON_F_FREE_PAGE_HINT)
-		idx++; /* never offered */
+	b->q_hint = f & HINT_F ? idx++ : -1;
 	b->q_report = f & 1ULL << NB_VIRTIO_BALLOON_F_REPORTING ? idx++ : -1;
 	if (b->q_stats >= 0 && b->timer_fd >= 0 && !b->timer_registered) {
 		r = nb_event_add(b->ev, b->timer_fd, EPOLLIN, stats_timer, b);
@@ -292,7 +368,8 @@ static void balloon_notify(void *dev, struct nb_virtio_mmio *t, uint16_t queue)
 	struct nb_virtio_balloon *b = dev;
 
 	(void)t;
-	if (queue == Q_INFLATE || queue == Q_DEFLATE || queue == b->q_stats || queue == b->q_report)
+	if (queue == Q_INFLATE || queue == Q_DEFLATE || queue == b->q_stats || queue == b->q_hint ||
+	    queue == b->q_report)
 		serve(b, queue);
 }
 
@@ -303,11 +380,13 @@ static void balloon_reset(void *dev, struct nb_virtio_mmio *t)
 	(void)t;
 	b->active = false;
 	b->stats_held = false;
-	b->q_stats = b->q_report = -1;
+	b->q_stats = b->q_hint = b->q_report = -1;
 	stop_timer(b);
-	/* A new driver starts with an empty balloon. */
+	/* A new driver starts with an empty balloon and no hinting run. */
 	pthread_mutex_lock(&b->lock);
 	b->s.actual = 0;
+	b->s.hint_host_cmd = NB_BALLOON_HINT_CMD_STOP;
+	b->s.hint_guest_sent = false;
 	pthread_mutex_unlock(&b->lock);
 }
 
@@ -354,11 +433,13 @@ int nb_virtio_balloon_new(struct nb_virtio_balloon **out, const struct nb_balloo
 	}
 	if (p->deflate_on_oom)
 		f |= 1ULL << NB_VIRTIO_BALLOON_F_DEFLATE_ON_OOM;
+	if (p->free_page_hinting)
+		f |= HINT_F;
 	if (p->free_page_reporting)
 		f |= 1ULL << NB_VIRTIO_BALLOON_F_REPORTING;
 	pthread_mutex_init(&b->lock, NULL);
 	b->ev = ev;
-	b->q_stats = b->q_report = -1;
+	b->q_stats = b->q_hint = b->q_report = -1;
 	b->s.features = f;
 	b->s.num_pages = p->amount_mib * NB_BALLOON_PAGES_PER_MIB;
 	b->s.stats_polling_interval_s = p->stats_polling_interval_s;
@@ -385,9 +466,10 @@ struct nb_virtio_device nb_virtio_balloon_device(struct nb_virtio_balloon *b)
 	    .device_id = NB_VIRTIO_ID_BALLOON,
 	    .features = f | 1ULL << NB_VIRTIO_F_EVENT_IDX | 1ULL << NB_VIRTIO_F_INDIRECT_DESC,
 	    .nr_queues = (uint16_t)(2 + !!(f & 1ULL << NB_VIRTIO_BALLOON_F_STATS_VQ) +
-				    !!(f & 1ULL << NB_VIRTIO_BALLOON_F_REPORTING)),
+				    !!(f & HINT_F) + !!(f & 1ULL << NB_VIRTIO_BALLOON_F_REPORTING)),
 	    .queue_max_size = NB_VIRTIO_BALLOON_QUEUE_SIZE,
-	    .config_size = NB_VIRTIO_BALLOON_CONFIG_SIZE,
+	    .config_size =
+		f & HINT_F ? NB_VIRTIO_BALLOON_HINT_CONFIG_SIZE : NB_VIRTIO_BALLOON_CONFIG_SIZE,
 	    .ops = &balloon_ops,
 	    .dev = b,
 	};
@@ -402,33 +484,43 @@ struct nb_virtio_balloon *nb_virtio_balloon_from_transport(struct nb_virtio_mmio
 	return t->dev.dev;
 }
 
-int nb_virtio_balloon_set_target(struct nb_virtio_balloon *b, uint32_t amount_mib)
+/* Both locks, or b->lock alone before the first activate. */
+static struct nb_virtio_mmio *lock_both(struct nb_virtio_balloon *b)
 {
 	struct nb_virtio_mmio *t = __atomic_load_n(&b->t, __ATOMIC_ACQUIRE);
 
-	if (amount_mib > b->s.mem_size_mib || amount_mib > NB_BALLOON_MAX_MIB)
-		return -EINVAL;
 	if (t)
 		nb_virtio_mmio_lock(t);
 	pthread_mutex_lock(&b->lock);
-	b->s.num_pages = amount_mib * NB_BALLOON_PAGES_PER_MIB;
+	return t;
+}
+
+static void unlock_both(struct nb_virtio_balloon *b, struct nb_virtio_mmio *t)
+{
 	pthread_mutex_unlock(&b->lock);
-	if (t) {
-		if (b->active)
-			nb_virtio_mmio_signal_config(t);
+	if (t)
 		nb_virtio_mmio_unlock(t);
-	}
+}
+
+int nb_virtio_balloon_set_target(struct nb_virtio_balloon *b, uint32_t amount_mib)
+{
+	struct nb_virtio_mmio *t;
+
+	if (amount_mib > b->s.mem_size_mib || amount_mib > NB_BALLOON_MAX_MIB)
+		return -EINVAL;
+	t = lock_both(b);
+	b->s.num_pages = amount_mib * NB_BALLOON_PAGES_PER_MIB;
+	if (b->active)
+		nb_virtio_mmio_signal_config(t);
+	unlock_both(b, t);
 	return 0;
 }
 
 int nb_virtio_balloon_set_stats_interval(struct nb_virtio_balloon *b, uint32_t secs)
 {
-	struct nb_virtio_mmio *t = __atomic_load_n(&b->t, __ATOMIC_ACQUIRE);
+	struct nb_virtio_mmio *t = lock_both(b);
 	int r = 0;
 
-	if (t)
-		nb_virtio_mmio_lock(t);
-	pthread_mutex_lock(&b->lock);
 	if (!b->s.stats_polling_interval_s && secs)
 		r = -ENOTSUP;
 	else if (b->s.stats_polling_interval_s && !secs)
@@ -437,9 +529,7 @@ int nb_virtio_balloon_set_stats_interval(struct nb_virtio_balloon *b, uint32_t s
 		b->s.stats_polling_interval_s = secs;
 	if (!r && secs && b->timer_registered)
 		arm_timer(b, secs);
-	pthread_mutex_unlock(&b->lock);
-	if (t)
-		nb_virtio_mmio_unlock(t);
+	unlock_both(b, t);
 	return r;
 }
 
@@ -449,6 +539,7 @@ void nb_virtio_balloon_get_config(struct nb_virtio_balloon *b, struct nb_balloon
 	out->amount_mib = b->s.num_pages / NB_BALLOON_PAGES_PER_MIB;
 	out->deflate_on_oom = b->s.features & 1ULL << NB_VIRTIO_BALLOON_F_DEFLATE_ON_OOM;
 	out->stats_polling_interval_s = b->s.stats_polling_interval_s;
+	out->free_page_hinting = b->s.features & HINT_F;
 	out->free_page_reporting = b->s.features & 1ULL << NB_VIRTIO_BALLOON_F_REPORTING;
 	out->mem_size_mib = b->s.mem_size_mib;
 	pthread_mutex_unlock(&b->lock);
@@ -470,6 +561,81 @@ int nb_virtio_balloon_get_stats(struct nb_virtio_balloon *b, struct nb_balloon_s
 	}
 	pthread_mutex_unlock(&b->lock);
 	return r;
+}
+
+int nb_virtio_balloon_hint_start(struct nb_virtio_balloon *b, bool ack_on_stop)
+{
+	struct nb_virtio_mmio *t;
+	uint32_t id;
+	int r = 0;
+
+	if (!(b->s.features & HINT_F))
+		return -ENOTSUP;
+	t = lock_both(b);
+	if (!b->active) {
+		r = -EAGAIN;
+	} else {
+		id = b->s.hint_last_run + 1;
+		if (!hint_run(id))
+			id = NB_BALLOON_HINT_CMD_DONE + 1;
+		b->s.hint_last_run = id;
+		b->s.hint_ack_on_stop = ack_on_stop;
+		hint_set_cmd(b, id);
+	}
+	unlock_both(b, t);
+	return r;
+}
+
+int nb_virtio_balloon_hint_stop(struct nb_virtio_balloon *b)
+{
+	struct nb_virtio_mmio *t;
+	int r = 0;
+
+	if (!(b->s.features & HINT_F))
+		return -ENOTSUP;
+	t = lock_both(b);
+	if (!b->active)
+		r = -EAGAIN;
+	else
+		hint_set_cmd(b, NB_BALLOON_HINT_CMD_DONE);
+	unlock_both(b, t);
+	return r;
+}
+
+int nb_virtio_balloon_hint_status(struct nb_virtio_balloon *b, struct nb_balloon_hint_status *out)
+{
+	if (!(b->s.features & HINT_F))
+		return -ENOTSUP;
+	pthread_mutex_lock(&b->lock);
+	out->host_cmd = b->s.hint_host_cmd;
+	out->guest_cmd = b->s.hint_guest_cmd;
+	out->has_guest_cmd = b->s.hint_guest_sent;
+	pthread_mutex_unlock(&b->lock);
+	return 0;
+}
+
+void nb_virtio_balloon_set_state(struct nb_virtio_balloon *b,
+				 const struct nb_virtio_balloon_state *s)
+{
+	struct nb_virtio_mmio *t = lock_both(b);
+	uint32_t max = b->s.mem_size_mib * NB_BALLOON_PAGES_PER_MIB;
+
+	/* The file is checked, but it is still input: keep the target sane. */
+	b->s.num_pages = s->num_pages <= max ? s->num_pages : max;
+	b->s.actual = s->actual;
+	b->s.hint_guest_cmd = s->hint_guest_cmd;
+	b->s.hint_guest_sent = s->hint_guest_sent;
+	b->s.hint_last_run = s->hint_last_run;
+	b->s.hint_ack_on_stop = s->hint_ack_on_stop;
+	b->s.hint_host_cmd = s->hint_host_cmd;
+	if (!(b->s.features & HINT_F))
+		b->s.hint_host_cmd = NB_BALLOON_HINT_CMD_STOP;
+	else if (hint_run(s->hint_host_cmd))
+		b->s.hint_host_cmd = NB_BALLOON_HINT_CMD_DONE;
+	/* The driver looks at the target (and the command) again. */
+	if (b->active)
+		nb_virtio_mmio_signal_config(t);
+	unlock_both(b, t);
 }
 
 void nb_virtio_balloon_get_state(struct nb_virtio_balloon *b, struct nb_virtio_balloon_state *out)

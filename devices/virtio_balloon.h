@@ -5,13 +5,25 @@
  * Queues, in the driver's order (a queue whose feature was not negotiated
  * takes no index, as Linux numbers them): inflate, deflate, then stats
  * (VIRTIO_BALLOON_F_STATS_VQ, offered when stats_polling_interval_s > 0)
- * and reporting (VIRTIO_BALLOON_F_REPORTING, when free_page_reporting).
+ * then hinting (VIRTIO_BALLOON_F_FREE_PAGE_HINT, when free_page_hinting) and
+ * reporting (VIRTIO_BALLOON_F_REPORTING, when free_page_reporting).
  * VIRTIO_BALLOON_F_DEFLATE_ON_OOM is offered when deflate_on_oom: the guest
  * then takes pages back from the balloon under memory pressure by itself.
- * Free page hinting (F_FREE_PAGE_HINT) is not offered.
  *
- * Config space: num_pages (the target, 4 KiB pages, set by the host) and
- * actual (what the guest holds, written by the driver).
+ * Config space: num_pages (the target, 4 KiB pages, set by the host),
+ * actual (what the guest holds, written by the driver) and, with hinting,
+ * free_page_hint_cmd_id (the host's command: STOP, DONE or a run's id).
+ *
+ * Free page hinting (Firecracker's /balloon/hinting/{start,status,stop}):
+ * a start puts a new run id in the config space (a config interrupt); the
+ * guest echoes it on the hinting queue, then gives free ranges, then STOP.
+ * Ranges that come under the current run id are released as inflated pages
+ * are; ranges of an older run, or after STOP or DONE, are given back
+ * untouched. With acknowledge_on_stop the guest's STOP of the current run
+ * makes the host's command DONE at once (the guest may reuse the pages),
+ * else a stop does. A guest may take hinted pages back under memory
+ * pressure before the host has processed them (as in Firecracker and
+ * QEMU): hinting is for a guest at rest.
  *
  * Inflate: each 4 KiB PFN the guest gives back is released on the host
  * (MADV_REMOVE: a hole punched in the region's memfd; on a private mapping
@@ -44,7 +56,8 @@
 #include "devices/virtio_mmio.h"
 
 #define NB_VIRTIO_BALLOON_QUEUE_SIZE 256
-#define NB_VIRTIO_BALLOON_CONFIG_SIZE 8 /* num_pages, actual */
+#define NB_VIRTIO_BALLOON_CONFIG_SIZE 8	      /* num_pages, actual */
+#define NB_VIRTIO_BALLOON_HINT_CONFIG_SIZE 12 /* and free_page_hint_cmd_id */
 
 /* Feature bits (5.5.3). */
 #define NB_VIRTIO_BALLOON_F_MUST_TELL_HOST 0
@@ -64,6 +77,7 @@ struct nb_balloon_params {
 	uint32_t amount_mib;		   /* initial target, <= mem_size_mib */
 	bool deflate_on_oom;		   /* offer VIRTIO_BALLOON_F_DEFLATE_ON_OOM */
 	uint32_t stats_polling_interval_s; /* 0: no stats queue */
+	bool free_page_hinting;		   /* offer VIRTIO_BALLOON_F_FREE_PAGE_HINT */
 	bool free_page_reporting;	   /* offer VIRTIO_BALLOON_F_REPORTING */
 	uint32_t mem_size_mib;		   /* guest RAM: the largest target */
 };
@@ -75,6 +89,19 @@ struct nb_virtio_balloon_state {
 	uint32_t actual;
 	uint32_t stats_polling_interval_s;
 	uint32_t mem_size_mib;
+	/* Free page hinting: */
+	uint32_t hint_host_cmd;	 /* free_page_hint_cmd_id: STOP, DONE or a run's id */
+	uint32_t hint_guest_cmd; /* the last id the guest sent, if hint_guest_sent */
+	uint32_t hint_last_run;	 /* the last run's id (the next one is one more) */
+	bool hint_guest_sent;
+	bool hint_ack_on_stop; /* DONE when the guest sends STOP for the run */
+};
+
+/* Firecracker's GET /balloon/hinting/status. */
+struct nb_balloon_hint_status {
+	uint32_t host_cmd;
+	uint32_t guest_cmd; /* valid if has_guest_cmd */
+	bool has_guest_cmd;
 };
 
 /* Firecracker's GET /balloon/statistics; a guest value is valid if present. */
@@ -102,6 +129,9 @@ struct nb_virtio_balloon_counters {
 	uint64_t release_errors; /* a punch or MADV_REMOVE failed */
 	uint64_t stats_updates;	 /* statistics buffers read */
 	uint64_t unknown_stats;	 /* statistics entries with a tag nestbox does not know */
+	uint64_t hinted_bytes;	 /* free memory hinted under the current run */
+	uint64_t stale_hints;	 /* hinted ranges of no current run, given back untouched */
+	uint64_t hint_cmds;	 /* command ids the guest sent */
 };
 
 /*
@@ -141,6 +171,27 @@ void nb_virtio_balloon_get_config(struct nb_virtio_balloon *b, struct nb_balloon
 
 /* GET /balloon/statistics: 0, or -ENOTSUP when statistics are not enabled. */
 int nb_virtio_balloon_get_stats(struct nb_virtio_balloon *b, struct nb_balloon_stats *out);
+
+/*
+ * PATCH /balloon/hinting/start: a new run, its id one more than the last
+ * (never STOP or DONE), told to the guest by a config interrupt.
+ * @ack_on_stop: DONE as soon as the guest sends STOP for it. 0, -ENOTSUP
+ * (hinting not enabled) or -EAGAIN (the guest's driver is not running).
+ */
+int nb_virtio_balloon_hint_start(struct nb_virtio_balloon *b, bool ack_on_stop);
+/* PATCH /balloon/hinting/stop: DONE (the guest may use the pages again). */
+int nb_virtio_balloon_hint_stop(struct nb_virtio_balloon *b);
+/* GET /balloon/hinting/status: 0 or -ENOTSUP. */
+int nb_virtio_balloon_hint_status(struct nb_virtio_balloon *b, struct nb_balloon_hint_status *out);
+
+/*
+ * A snapshot's restore, after the transport's: the saved target, actual
+ * and hinting state into a device built from the same configuration. A
+ * hinting run in progress ends (DONE, with a config interrupt if the
+ * driver runs), as in Firecracker.
+ */
+void nb_virtio_balloon_set_state(struct nb_virtio_balloon *b,
+				 const struct nb_virtio_balloon_state *s);
 
 /* The device's state and counters (copies). */
 void nb_virtio_balloon_get_state(struct nb_virtio_balloon *b, struct nb_virtio_balloon_state *out);

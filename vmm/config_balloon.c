@@ -35,9 +35,6 @@ static int get_u32(struct json_object *o, const char *sect, const char *key, boo
 int nb_config_check_balloon(const struct nb_balloon_config *b, uint32_t mem_size_mib, char *err,
 			    size_t errlen)
 {
-	if (b->free_page_hinting)
-		return nb_cj_fail(err, errlen, -EINVAL, "%s.free_page_hinting: not supported yet",
-				  S_BALLOON);
 	if (b->stats_polling_interval_s > NB_BALLOON_MAX_STATS_INTERVAL_S)
 		return nb_cj_fail(err, errlen, -EINVAL,
 				  "%s.stats_polling_interval_s: must be between 0 and %u",

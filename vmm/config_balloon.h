@@ -29,7 +29,7 @@ struct nb_balloon_config {
 	uint32_t amount_mib;		   /* target, 0..mem_size_mib */
 	bool deflate_on_oom;		   /* VIRTIO_BALLOON_F_DEFLATE_ON_OOM */
 	uint32_t stats_polling_interval_s; /* 0: statistics off */
-	bool free_page_hinting;		   /* must be false (not supported yet) */
+	bool free_page_hinting;		   /* VIRTIO_BALLOON_F_FREE_PAGE_HINT */
 	bool free_page_reporting;	   /* VIRTIO_BALLOON_F_REPORTING */
 };
 

@@ -102,6 +102,14 @@ static void save_devices(struct nb_vm *vm, struct nb_sbuf *b)
 		if (t->dev.device_id == NB_VIRTIO_ID_BALLOON)
 			nb_virtio_balloon_get_state(nb_virtio_balloon_from_transport(t), &bs);
 		nb_sbuf_put_u32(b, bs.num_pages);
+		if (t->dev.device_id == NB_VIRTIO_ID_BALLOON) {
+			nb_sbuf_put_u32(b, bs.actual);
+			nb_sbuf_put_u32(b, bs.hint_host_cmd);
+			nb_sbuf_put_u32(b, bs.hint_guest_cmd);
+			nb_sbuf_put_u32(b, bs.hint_last_run);
+			nb_sbuf_put_bool(b, bs.hint_guest_sent);
+			nb_sbuf_put_bool(b, bs.hint_ack_on_stop);
+		}
 		nb_sbuf_end(b, h);
 	}
 }
@@ -316,8 +324,9 @@ static int restore_vm(struct nb_vm *vm, const struct nb_vm_config *cfg, struct n
 
 static int restore_virtio(struct nb_vm *vm, struct nb_sbuf *s, char *err, size_t errlen)
 {
-	uint32_t i = nb_sbuf_get_u32(s), pages;
+	uint32_t i = nb_sbuf_get_u32(s);
 	struct nb_virtio_mmio *t = nb_devmgr_transport(&vm->devices, i);
+	struct nb_virtio_balloon_state bs = {0};
 	int r;
 
 	if (!t)
@@ -325,12 +334,22 @@ static int restore_virtio(struct nb_vm *vm, struct nb_sbuf *s, char *err, size_t
 	r = nb_virtio_mmio_restore(t, s, err, errlen);
 	if (r)
 		return r;
-	pages = nb_sbuf_get_u32(s);
+	bs.num_pages = nb_sbuf_get_u32(s);
+	/* A balloon's actual and hinting state (not in older snapshots). */
+	if (t->dev.device_id == NB_VIRTIO_ID_BALLOON && nb_sbuf_left(s)) {
+		bs.actual = nb_sbuf_get_u32(s);
+		bs.hint_host_cmd = nb_sbuf_get_u32(s);
+		bs.hint_guest_cmd = nb_sbuf_get_u32(s);
+		bs.hint_last_run = nb_sbuf_get_u32(s);
+		bs.hint_guest_sent = nb_sbuf_get_bool(s);
+		bs.hint_ack_on_stop = nb_sbuf_get_bool(s);
+	}
 	if (nb_sbuf_error(s))
 		FAIL(-EBADMSG, "snapshot: virtio device %u: truncated", i);
-	if (t->dev.device_id == NB_VIRTIO_ID_BALLOON)
-		return nb_virtio_balloon_set_target(nb_virtio_balloon_from_transport(t),
-						    (uint32_t)((uint64_t)pages * 4096 >> 20));
+	if (t->dev.device_id == NB_VIRTIO_ID_BALLOON) {
+		nb_virtio_balloon_set_state(nb_virtio_balloon_from_transport(t), &bs);
+		return 0;
+	}
 	/* Host connections are gone: the guest's drop theirs (Firecracker's way). */
 	if (t->dev.device_id == NB_VIRTIO_ID_VSOCK && t->s.activated)
 		return nb_virtio_vsock_transport_reset(t->dev.dev);

@@ -241,6 +241,7 @@ static int add_balloon(struct nb_vm *vm, const struct nb_vm_config *cfg, char *e
 	    .amount_mib = c->amount_mib,
 	    .deflate_on_oom = c->deflate_on_oom,
 	    .stats_polling_interval_s = c->stats_polling_interval_s,
+	    .free_page_hinting = c->free_page_hinting,
 	    .free_page_reporting = c->free_page_reporting,
 	    .mem_size_mib = cfg->machine.mem_size_mib,
 	};

@@ -287,6 +287,9 @@ static const struct nb_api_backend_ops backend_ops = {
     .balloon_set_stats_interval = nb_vmm_balloon_set_stats_interval,
     .balloon_config = nb_vmm_balloon_config,
     .balloon_stats = nb_vmm_balloon_stats,
+    .balloon_hint_start = nb_vmm_balloon_hint_start,
+    .balloon_hint_stop = nb_vmm_balloon_hint_stop,
+    .balloon_hint_status = nb_vmm_balloon_hint_status,
 };
 
 static void handle(void *ctx, enum nb_http_method method, const char *path, size_t path_len,

@@ -160,6 +160,7 @@ int nb_vmm_balloon_config(void *b, struct nb_balloon_config *out, char *err, siz
 	out->amount_mib = p.amount_mib;
 	out->deflate_on_oom = p.deflate_on_oom;
 	out->stats_polling_interval_s = p.stats_polling_interval_s;
+	out->free_page_hinting = p.free_page_hinting;
 	out->free_page_reporting = p.free_page_reporting;
 	return 0;
 }
@@ -182,4 +183,49 @@ int nb_vmm_balloon_stats(void *b, struct nb_api_balloon_stats *out, char *err, s
 	memcpy(out->guest, s.guest.val, sizeof(out->guest));
 	out->present = s.guest.present;
 	return 0;
+}
+
+/* The device's answer to a hinting operation as one line. */
+static int hint_result(int r, char *err, size_t errlen)
+{
+	if (r == -ENOTSUP)
+		FAIL(r, "balloon/hinting: free page hinting is not enabled");
+	if (r == -EAGAIN)
+		FAIL(r, "balloon/hinting: the guest's balloon driver is not running yet");
+	if (r)
+		FAIL(r, "balloon/hinting: %s", strerror(-r));
+	return 0;
+}
+
+int nb_vmm_balloon_hint_start(void *b, bool ack_on_stop, char *err, size_t errlen)
+{
+	struct nb_virtio_balloon *bl = balloon(b);
+
+	if (!bl)
+		FAIL(-ENODEV, "balloon: the microVM has no balloon device");
+	return hint_result(nb_virtio_balloon_hint_start(bl, ack_on_stop), err, errlen);
+}
+
+int nb_vmm_balloon_hint_stop(void *b, char *err, size_t errlen)
+{
+	struct nb_virtio_balloon *bl = balloon(b);
+
+	if (!bl)
+		FAIL(-ENODEV, "balloon: the microVM has no balloon device");
+	return hint_result(nb_virtio_balloon_hint_stop(bl), err, errlen);
+}
+
+int nb_vmm_balloon_hint_status(void *b, struct nb_api_balloon_hint_status *out, char *err,
+			       size_t errlen)
+{
+	struct nb_virtio_balloon *bl = balloon(b);
+	struct nb_balloon_hint_status s;
+	int r;
+
+	if (!bl)
+		FAIL(-ENODEV, "balloon: the microVM has no balloon device");
+	r = hint_result(nb_virtio_balloon_hint_status(bl, &s), err, errlen);
+	if (!r)
+		*out = (struct nb_api_balloon_hint_status){s.host_cmd, s.guest_cmd, s.has_guest_cmd};
+	return r;
 }

@@ -23,5 +23,9 @@ int nb_vmm_balloon_set_target(void *backend, uint32_t amount_mib, char *err, siz
 int nb_vmm_balloon_set_stats_interval(void *backend, uint32_t secs, char *err, size_t errlen);
 int nb_vmm_balloon_config(void *backend, struct nb_balloon_config *out, char *err, size_t errlen);
 int nb_vmm_balloon_stats(void *backend, struct nb_api_balloon_stats *out, char *err, size_t errlen);
+int nb_vmm_balloon_hint_start(void *backend, bool ack_on_stop, char *err, size_t errlen);
+int nb_vmm_balloon_hint_stop(void *backend, char *err, size_t errlen);
+int nb_vmm_balloon_hint_status(void *backend, struct nb_api_balloon_hint_status *out, char *err,
+			       size_t errlen);
 
 #endif

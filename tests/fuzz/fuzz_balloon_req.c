@@ -4,7 +4,8 @@
  * a chain (buffer count, each buffer's length and direction) whose bytes
  * follow; it goes through the PFN list reader and the range builder (over
  * guest RAM of two touching regions and a distant one), the statistics
- * parser and the reported-range reader. Every result is checked against
+ * parser, the reported-range reader and the free page hinting buffer
+ * classifier (command id, range or bad). Every result is checked against
  * what balloon_req.h promises: ranges sorted, disjoint, page aligned, each
  * inside one region, every PFN accounted for exactly once.
  */
@@ -130,5 +131,31 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		if (!ranges[i].len || ranges[i].gpa % NB_BALLOON_PAGE_SIZE ||
 		    ranges[i].len % NB_BALLOON_PAGE_SIZE)
 			abort();
+
+	for (uint16_t i = 0; i < chain.nr; i++) {
+		const struct nb_virtq_buf *b = &chain.bufs[i];
+		struct nb_balloon_range hr = {0};
+		uint32_t cmd = 0;
+
+		switch (nb_balloon_hint_buf(&chain, i, &cmd, &hr)) {
+		case NB_BALLOON_HINT_CMD:
+			if (i >= chain.nr_read || b->len != 4 || memcmp(&cmd, b->host, 4))
+				abort();
+			break;
+		case NB_BALLOON_HINT_RANGE:
+			if (hr.gpa != b->gpa || hr.len != b->len || !hr.len ||
+			    hr.gpa % NB_BALLOON_PAGE_SIZE || hr.len % NB_BALLOON_PAGE_SIZE)
+				abort();
+			break;
+		case NB_BALLOON_HINT_BAD:
+			if ((i < chain.nr_read && b->len == 4) ||
+			    (b->len && !(b->gpa % NB_BALLOON_PAGE_SIZE) &&
+			     !(b->len % NB_BALLOON_PAGE_SIZE)))
+				abort();
+			break;
+		default:
+			abort();
+		}
+	}
 	return 0;
 }

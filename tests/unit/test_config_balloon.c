@@ -71,13 +71,13 @@ START_TEST(test_defaults_and_fields)
 	nb_config_free(&c);
 
 	expect_valid(BAL("\"amount_mib\": 256, \"deflate_on_oom\": false, "
-			 "\"stats_polling_interval_s\": 65535, \"free_page_hinting\": false, "
+			 "\"stats_polling_interval_s\": 65535, \"free_page_hinting\": true, "
 			 "\"free_page_reporting\": true"),
 		     &c);
 	ck_assert_uint_eq(c.balloon.amount_mib, 256);
 	ck_assert(!c.balloon.deflate_on_oom);
 	ck_assert_uint_eq(c.balloon.stats_polling_interval_s, 65535);
-	ck_assert(c.balloon.free_page_reporting);
+	ck_assert(c.balloon.free_page_hinting && c.balloon.free_page_reporting);
 	nb_config_free(&c);
 
 	expect_valid(BAL("\"amount_mib\": 0, \"deflate_on_oom\": false"), &c);
@@ -115,8 +115,6 @@ START_TEST(test_bad_fields)
 		     "balloon.free_page_reporting: must be a boolean");
 	expect_error(BAL(REQ ", \"free_page_hinting\": 0"),
 		     "balloon.free_page_hinting: must be a boolean");
-	expect_error(BAL(REQ ", \"free_page_hinting\": true"),
-		     "balloon.free_page_hinting: not supported yet");
 	expect_error(BAL(REQ ", \"target\": 1"), "balloon.target: unknown field");
 	expect_error("{" BOOT ", \"balloon\": []}", "balloon: must be an object");
 	expect_error("{" BOOT ", \"balloon\": 64}", "balloon: must be an object");
@@ -136,10 +134,6 @@ START_TEST(test_validate)
 
 	/* A struct filled by hand (the API) is checked again. */
 	expect_valid(BAL(REQ), &c);
-	c.balloon.free_page_hinting = true;
-	ck_assert_int_eq(nb_config_validate(&c, err, sizeof(err)), -EINVAL);
-	ck_assert_str_eq(err, "balloon.free_page_hinting: not supported yet");
-	c.balloon.free_page_hinting = false;
 	c.balloon.stats_polling_interval_s = 70000;
 	ck_assert_int_eq(nb_config_validate(&c, err, sizeof(err)), -EINVAL);
 	ck_assert_str_eq(err, "balloon.stats_polling_interval_s: must be between 0 and 65535");

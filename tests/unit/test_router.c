@@ -556,9 +556,6 @@ START_TEST(not_supported)
 		enum nb_http_method m;
 		const char *path, *msg;
 	} t[] = {
-	    {PATCH, "/balloon/hinting/start", "balloon free page hinting: not supported yet"},
-	    {GET, "/balloon/hinting/status", "balloon free page hinting: not supported yet"},
-	    {PATCH, "/balloon/hinting/stop", "balloon free page hinting: not supported yet"},
 	    {PUT, "/pmem/pm0", "pmem: not supported yet"},
 	    {GET, "/hotplug/memory", "memory hotplug: not supported yet"},
 	    {PUT, "/hotplug/memory", "memory hotplug: not supported yet"},

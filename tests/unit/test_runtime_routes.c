@@ -2,7 +2,8 @@
 /*
  * Firecracker's run-time device routes (api/runtime_routes.h): PATCH
  * /network-interfaces/{id}, GET|PATCH /balloon, GET|PATCH
- * /balloon/statistics, every error branch, against a fake VMM backend.
+ * /balloon/statistics, PATCH /balloon/hinting/{start,stop}, GET
+ * /balloon/hinting/status, every error branch, against a fake VMM backend.
  */
 #include <check.h>
 #include <errno.h>
@@ -22,6 +23,9 @@ struct fake {
 	struct nb_rate_limiter_config rx, tx;
 	uint32_t target, interval;
 	struct nb_api_balloon_stats stats;
+	int hint_starts, hint_stops, hint_status_calls;
+	bool hint_ack;
+	struct nb_api_balloon_hint_status hint;
 };
 
 static struct fake fake;
@@ -81,12 +85,39 @@ static int fake_stats(void *b, struct nb_api_balloon_stats *out, char *err, size
 	return result("stats", err, errlen);
 }
 
+static int fake_hint_start(void *b, bool ack, char *err, size_t errlen)
+{
+	(void)b;
+	fake.hint_starts++;
+	fake.hint_ack = ack;
+	return result("hint_start", err, errlen);
+}
+
+static int fake_hint_stop(void *b, char *err, size_t errlen)
+{
+	(void)b;
+	fake.hint_stops++;
+	return result("hint_stop", err, errlen);
+}
+
+static int fake_hint_status(void *b, struct nb_api_balloon_hint_status *out, char *err,
+			    size_t errlen)
+{
+	(void)b;
+	fake.hint_status_calls++;
+	*out = fake.hint;
+	return result("hint_status", err, errlen);
+}
+
 static const struct nb_api_backend_ops ops = {
     .update_net = fake_update_net,
     .balloon_set_target = fake_target,
     .balloon_set_stats_interval = fake_interval,
     .balloon_config = fake_config,
     .balloon_stats = fake_stats,
+    .balloon_hint_start = fake_hint_start,
+    .balloon_hint_stop = fake_hint_stop,
+    .balloon_hint_status = fake_hint_status,
 };
 static const struct nb_api_backend_ops no_ops = {0};
 
@@ -346,6 +377,78 @@ START_TEST(balloon_stats_on)
 }
 END_TEST
 
+#define HSTART "/balloon/hinting/start"
+#define HSTOP "/balloon/hinting/stop"
+#define HSTATUS "/balloon/hinting/status"
+#define HINT_OFF                                                                                   \
+	"balloon/hinting: free page hinting is not enabled (the balloon was configured with "      \
+	"free_page_hinting false)"
+
+START_TEST(balloon_hinting)
+{
+	/* Before the start, without a balloon, without hinting. */
+	expect_fault(PATCH, HSTART, NULL, "balloon/hinting:" PREBOOT);
+	expect_fault(PATCH, HSTOP, NULL, "balloon/hinting:" PREBOOT);
+	expect_fault(GET, HSTATUS, NULL, "balloon/hinting:" PREBOOT);
+	ctx.state = NB_API_RUNNING;
+	expect_fault(PATCH, HSTART, NULL, "balloon: no balloon device is configured");
+	ctx.state = NB_API_NOT_STARTED;
+	expect_ok(PUT, "/balloon", BALLOON(0));
+	ctx.state = NB_API_RUNNING;
+	expect_fault(PATCH, HSTART, "{}", HINT_OFF);
+	expect_fault(PATCH, HSTOP, NULL, HINT_OFF);
+	expect_fault(GET, HSTATUS, NULL, HINT_OFF);
+	ck_assert_int_eq(fake.hint_starts + fake.hint_stops + fake.hint_status_calls, 0);
+
+	ctx.state = NB_API_NOT_STARTED;
+	expect_ok(PUT, "/balloon",
+		  "{\"amount_mib\": 0, \"deflate_on_oom\": false, \"free_page_hinting\": true}");
+	ctx.state = NB_API_RUNNING;
+	/* No body and an empty object: acknowledge_on_stop true. */
+	expect_ok(PATCH, HSTART, NULL);
+	ck_assert(fake.hint_ack);
+	fake.hint_ack = false;
+	expect_ok(PATCH, HSTART, "{}");
+	ck_assert(fake.hint_ack);
+	expect_ok(PATCH, HSTART, "{\"acknowledge_on_stop\": false}");
+	ck_assert(!fake.hint_ack);
+	ck_assert_int_eq(fake.hint_starts, 3);
+	expect_fault(PATCH, HSTART, "{\"acknowledge_on_stop\": 1}",
+		     "balloon/hinting/start.acknowledge_on_stop: must be a boolean");
+	expect_fault(PATCH, HSTART, "{\"ack\": true}", "balloon/hinting/start.ack: unknown field");
+	expect_fault(PATCH, HSTART, "[true]", "balloon/hinting/start: must be an object");
+	ck_assert_int_eq(fake.hint_starts, 3);
+	fake.fail = EAGAIN;
+	expect_fault(PATCH, HSTART, NULL, "hint_start failed: Resource temporarily unavailable");
+
+	/* Stop: any body is ignored, as in Firecracker. */
+	expect_ok(PATCH, HSTOP, NULL);
+	expect_ok(PATCH, HSTOP, "{\"x\": 1}");
+	ck_assert_int_eq(fake.hint_stops, 2);
+	fake.fail = EAGAIN;
+	expect_fault(PATCH, HSTOP, NULL, "hint_stop failed: Resource temporarily unavailable");
+
+	/* Status: guest_cmd only once the guest sent one. */
+	expect_json(HSTATUS, "{\"host_cmd\":0}");
+	fake.hint = (struct nb_api_balloon_hint_status){
+	    .host_cmd = 2, .guest_cmd = 0, .has_guest_cmd = true};
+	expect_json(HSTATUS, "{\"host_cmd\":2,\"guest_cmd\":0}");
+	fake.fail = EIO;
+	expect_fault(GET, HSTATUS, NULL, "hint_status failed: Input/output error");
+	expect_fault(GET, HSTATUS, "{}", "GET request cannot have a body");
+	/* Other methods are not routes; other PATCHes still need a body. */
+	expect_fault(PUT, HSTART, "{}",
+		     "Invalid request method and/or path: PUT /balloon/hinting/start");
+	expect_fault(PATCH, "/balloon", NULL, "Empty PATCH request");
+
+	/* Without the backend's operations. */
+	ctx.ops = &no_ops;
+	expect_fault(PATCH, HSTART, NULL, "balloon/hinting: not supported here");
+	expect_fault(PATCH, HSTOP, NULL, "balloon/hinting: not supported here");
+	expect_fault(GET, HSTATUS, NULL, "balloon/hinting: not supported here");
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("runtime_routes");
@@ -357,6 +460,7 @@ int main(void)
 	tcase_add_test(tc, balloon_target);
 	tcase_add_test(tc, balloon_stats_off);
 	tcase_add_test(tc, balloon_stats_on);
+	tcase_add_test(tc, balloon_hinting);
 	suite_add_tcase(s, tc);
 	return nb_check_run(s);
 }
