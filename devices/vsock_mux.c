@@ -9,6 +9,8 @@
 #include <sys/epoll.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/timerfd.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "devices/vsock_conn.h"
@@ -17,7 +19,7 @@
 #define HASH_SIZE 1024
 #define LINE_MAX_LEN 32 /* "CONNECT 4294967295\n" and then some */
 
-enum fd_kind { FD_NONE, FD_LISTEN, FD_HANDSHAKE, FD_CONN };
+enum fd_kind { FD_NONE, FD_LISTEN, FD_HANDSHAKE, FD_CONN, FD_TIMER };
 
 struct mconn {
 	struct nb_vsock_conn c;
@@ -36,6 +38,7 @@ struct mconn {
 
 /* A client that has not sent its whole "CONNECT <port>\n" yet. */
 struct handshake {
+	uint64_t deadline_ns; /* CLOCK_MONOTONIC: dropped if no line by then */
 	unsigned int len;
 	char line[LINE_MAX_LEN];
 };
@@ -52,6 +55,9 @@ struct nb_vsock_mux {
 	dev_t dev;
 	ino_t ino; /* the socket file we made, removed at free */
 	int listen_fd;
+	int timer_fd;		/* the handshakes' deadline */
+	uint64_t timer_ns;	/* when it fires, 0: disarmed */
+	uint64_t hs_timeout_ns; /* NB_VSOCK_HANDSHAKE_TIMEOUT_MS, or a test's */
 	bool started;
 	struct nb_event_ops ev; /* a copy: the caller may pass a temporary */
 	struct nb_vsock_mux_hooks hooks;
@@ -500,8 +506,29 @@ size_t nb_vsock_mux_fill_rx(struct nb_vsock_mux *m, const struct iovec *iov, uns
 
 /* --- host events -------------------------------------------------------- */
 
+static uint64_t now_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+}
+
+/* The timer fires at @ns (CLOCK_MONOTONIC, absolute), or never if 0. */
+static void arm_timer(struct nb_vsock_mux *m, uint64_t ns)
+{
+	struct itimerspec its = {
+	    .it_value = {(time_t)(ns / 1000000000u), (long)(ns % 1000000000u)}};
+
+	if (ns == m->timer_ns)
+		return;
+	if (timerfd_settime(m->timer_fd, TFD_TIMER_ABSTIME, &its, NULL) == 0)
+		m->timer_ns = ns;
+}
+
 static void drop_handshake(struct nb_vsock_mux *m, int fd)
 {
+	/* The timer may fire for nothing; timer_event() then re-arms it. */
 	free(m->fds[fd].hs);
 	m->fds[fd].hs = NULL;
 	unwatch(m, fd);
@@ -594,9 +621,40 @@ static void listen_event(struct nb_vsock_mux *m)
 			close(fd);
 			continue;
 		}
+		hs->deadline_ns = now_ns() + m->hs_timeout_ns;
 		m->fds[fd].hs = hs;
 		m->nr_handshakes++;
+		/* Deadlines come in order: an armed timer is due first. */
+		if (!m->timer_ns)
+			arm_timer(m, hs->deadline_ns);
 	}
+}
+
+/*
+ * The handshakes' deadline: every client still without its whole line is
+ * dropped once its time is up (a partial line too), counted apart,
+ * and the timer waits for the next.
+ */
+static void timer_event(struct nb_vsock_mux *m)
+{
+	uint64_t ticks, now = now_ns(), next = 0;
+
+	if (read(m->timer_fd, &ticks, sizeof(ticks)) < 0 && errno != EAGAIN)
+		stat_add(&m->stats.host_errors, 1);
+	m->timer_ns = 0;
+	for (unsigned int fd = 0; fd < m->nr_fds && m->nr_handshakes; fd++) {
+		const struct handshake *hs = m->fds[fd].hs;
+
+		if (m->fds[fd].kind != FD_HANDSHAKE || !hs)
+			continue;
+		if (hs->deadline_ns <= now) {
+			stat_add(&m->stats.handshake_timeouts, 1);
+			drop_handshake(m, (int)fd);
+		} else if (!next || hs->deadline_ns < next) {
+			next = hs->deadline_ns;
+		}
+	}
+	arm_timer(m, next);
 }
 
 static void conn_event(struct nb_vsock_mux *m, struct mconn *mc, uint32_t events)
@@ -650,6 +708,9 @@ static void mux_event(void *ctx, int fd, uint32_t events)
 		case FD_CONN:
 			conn_event(m, m->fds[fd].conn, events);
 			break;
+		case FD_TIMER:
+			timer_event(m);
+			break;
 		default:
 			break; /* a stale event for an fd closed in this round */
 		}
@@ -677,8 +738,18 @@ int nb_vsock_mux_new(struct nb_vsock_mux **out, uint64_t guest_cid, const char *
 	m->ev = *ev;
 	m->hooks = *hooks;
 	m->next_port = NB_VSOCK_LOCAL_PORT_FIRST;
+	m->hs_timeout_ns = NB_VSOCK_HANDSHAKE_TIMEOUT_MS * 1000000ull;
+	m->timer_fd = timerfd_create(CLOCK_MONOTONIC, TFD_NONBLOCK | TFD_CLOEXEC);
+	if (m->timer_fd < 0) {
+		r = -errno;
+		snprintf(err, errlen, "vsock: timerfd: %s", strerror(-r));
+		free(m->uds_path);
+		free(m);
+		return r;
+	}
 	r = nb_vsock_uds_listen(uds_path, &m->listen_fd, &m->dev, &m->ino, err, errlen);
 	if (r) {
+		close(m->timer_fd);
 		free(m->uds_path);
 		free(m);
 		return r;
@@ -693,10 +764,16 @@ int nb_vsock_mux_start(struct nb_vsock_mux *m)
 
 	if (m->started)
 		return 0;
+	r = watch(m, m->timer_fd, EPOLLIN, FD_TIMER, NULL);
+	if (r)
+		return r;
 	r = watch(m, m->listen_fd, EPOLLIN, FD_LISTEN, NULL);
-	if (!r)
-		m->started = true;
-	return r;
+	if (r) {
+		unwatch(m, m->timer_fd);
+		return r;
+	}
+	m->started = true;
+	return 0;
 }
 
 void nb_vsock_mux_stop(struct nb_vsock_mux *m)
@@ -720,6 +797,8 @@ void nb_vsock_mux_stop(struct nb_vsock_mux *m)
 			drop_handshake(m, (int)fd);
 	}
 	unwatch(m, m->listen_fd);
+	unwatch(m, m->timer_fd);
+	arm_timer(m, 0);
 	m->rxq_head = m->rxq_tail = NULL;
 	m->rst_len = m->rst_head = 0;
 	m->started = false;
@@ -733,11 +812,17 @@ void nb_vsock_mux_free(struct nb_vsock_mux *m)
 		return;
 	nb_vsock_mux_stop(m);
 	close(m->listen_fd);
+	close(m->timer_fd);
 	if (!stat(m->uds_path, &st) && st.st_dev == m->dev && st.st_ino == m->ino)
 		unlink(m->uds_path);
 	free(m->fds);
 	free(m->uds_path);
 	free(m);
+}
+
+void nb_vsock_mux_set_handshake_timeout(struct nb_vsock_mux *m, unsigned int ms)
+{
+	m->hs_timeout_ns = (uint64_t)ms * 1000000u;
 }
 
 unsigned int nb_vsock_mux_nr_conns(const struct nb_vsock_mux *m)

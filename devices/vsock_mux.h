@@ -5,10 +5,10 @@
  * Unix sockets, multiplexed onto the device's queues.
  *
  *   - Host-initiated: a client connects to uds_path and sends
- *     "CONNECT <port>\n"; the mux picks a local port (from 2^30 up), sends
- *     the guest a REQUEST, and on its RESPONSE answers the client
- *     "OK <local port>\n"; then bytes flow both ways. A guest RST (no
- *     listener) closes the client.
+ *     "CONNECT <port>\n" within NB_VSOCK_HANDSHAKE_TIMEOUT_MS (else it is
+ *     closed: a timerfd on the loop, nothing blocks); the mux picks a local port (from 2^30 up),
+ * sends the guest a REQUEST, and on its RESPONSE answers the client "OK <local port>\n"; then bytes
+ * flow both ways. A guest RST (no listener) closes the client.
  *   - Guest-initiated: a REQUEST to host port P connects to the Unix
  *     socket "<uds_path>_P"; a refusal is a RST to the guest.
  *
@@ -36,9 +36,10 @@
 #include "devices/vsock_packet.h"
 
 #define NB_VSOCK_MAX_CONNS 1024
-#define NB_VSOCK_CONN_BUF (256 * 1024) /* host-bound bytes per connection */
-#define NB_VSOCK_MAX_HANDSHAKES 64     /* clients that have not sent CONNECT yet */
-#define NB_VSOCK_RST_RING 2048	       /* RSTs waiting for RX buffers */
+#define NB_VSOCK_CONN_BUF (256 * 1024)	    /* host-bound bytes per connection */
+#define NB_VSOCK_MAX_HANDSHAKES 64	    /* clients that have not sent CONNECT yet */
+#define NB_VSOCK_HANDSHAKE_TIMEOUT_MS 2000u /* for the whole CONNECT line */
+#define NB_VSOCK_RST_RING 2048		    /* RSTs waiting for RX buffers */
 #define NB_VSOCK_LOCAL_PORT_FIRST (1u << 30)
 
 struct nb_vsock_mux;
@@ -52,18 +53,19 @@ struct nb_vsock_mux_hooks {
 };
 
 struct nb_vsock_mux_stats {
-	uint64_t host_conns;	 /* host-initiated connections the guest accepted */
-	uint64_t guest_conns;	 /* guest-initiated connections a host listener took */
-	uint64_t refused;	 /* guest REQUESTs with no listener at <uds_path>_P */
-	uint64_t over_limit;	 /* connections refused: NB_VSOCK_MAX_CONNS */
-	uint64_t bad_handshakes; /* clients that did not send "CONNECT <port>\n" */
-	uint64_t rst_sent;	 /* RSTs given to the guest */
-	uint64_t rst_dropped;	 /* RSTs lost: the ring was full */
-	uint64_t unknown;	 /* packets for no connection (answered with RST) */
-	uint64_t violations;	 /* protocol or credit violations by the guest */
-	uint64_t host_errors;	 /* host sockets that failed */
-	uint64_t bytes_to_host;	 /* guest bytes written to host sockets */
-	uint64_t bytes_to_guest; /* host bytes put in RX buffers */
+	uint64_t host_conns;	     /* host-initiated connections the guest accepted */
+	uint64_t guest_conns;	     /* guest-initiated connections a host listener took */
+	uint64_t refused;	     /* guest REQUESTs with no listener at <uds_path>_P */
+	uint64_t over_limit;	     /* connections refused: NB_VSOCK_MAX_CONNS */
+	uint64_t bad_handshakes;     /* clients that did not send "CONNECT <port>\n" */
+	uint64_t rst_sent;	     /* RSTs given to the guest */
+	uint64_t rst_dropped;	     /* RSTs lost: the ring was full */
+	uint64_t unknown;	     /* packets for no connection (answered with RST) */
+	uint64_t violations;	     /* protocol or credit violations by the guest */
+	uint64_t host_errors;	     /* host sockets that failed */
+	uint64_t bytes_to_host;	     /* guest bytes written to host sockets */
+	uint64_t bytes_to_guest;     /* host bytes put in RX buffers */
+	uint64_t handshake_timeouts; /* clients closed: no whole CONNECT line in time */
 };
 
 /*
@@ -98,6 +100,9 @@ bool nb_vsock_mux_has_rx(const struct nb_vsock_mux *m);
  * buffers, at least NB_VSOCK_HDR_SIZE bytes): its length, or 0 when none.
  */
 size_t nb_vsock_mux_fill_rx(struct nb_vsock_mux *m, const struct iovec *iov, unsigned int n);
+
+/* Tests: the handshake's time limit for clients accepted from now on. */
+void nb_vsock_mux_set_handshake_timeout(struct nb_vsock_mux *m, unsigned int ms);
 
 unsigned int nb_vsock_mux_nr_conns(const struct nb_vsock_mux *m);
 void nb_vsock_mux_get_stats(const struct nb_vsock_mux *m, struct nb_vsock_mux_stats *out);
