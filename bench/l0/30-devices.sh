@@ -38,10 +38,11 @@ done
 
 # Net: a guest on tap0 (169.254.0.2, the host 169.254.0.1) runs
 # /guest-net.sh: it receives NETMB MB from the host with busybox nc, then
-# sends as much back. Per direction and run a BENCH|net line: run,
-# direction, MB/s (10^6 bytes; host-to-guest timed by the host, guest-to-host
-# by the guest), MiB, and the VM's KVM exits and MMIO exits to userspace
-# during the transfer.
+# sends as much back, once on nestbox's userspace path and once with
+# "vhost": true (the kernel's vhost-net). Per path, direction and run a
+# BENCH|net line: run, path (user or vhost), direction, MB/s (10^6 bytes;
+# host-to-guest timed by the host, guest-to-host by the guest), MiB, and the
+# VM's KVM exits and MMIO exits to userspace during the transfer.
 netmb=32
 tunctl -t tap0 >/dev/null
 ip addr add 169.254.0.1/30 dev tap0
@@ -49,41 +50,45 @@ ip link set tap0 up
 head -c $((netmb * 1048576)) /dev/urandom >/tmp/h2g
 mbps() { awk -v mib="$1" -v ms="$2" 'BEGIN { if (ms < 1) ms = 1; printf "%.1f", mib * 1048.576 / ms }'; }
 for i in $(seq "${runs:-1}"); do
-	cat >/tmp/net.json <<JSON
+	for vhost in false true; do
+		path=user
+		[ $vhost = false ] || path=vhost
+		cat >/tmp/net.json <<JSON
 { "boot-source": { "kernel_image_path": "/guest/Image", "initrd_path": "/guest/initrd.cpio",
     "boot_args": "console=ttyS0 quiet cma=0 panic=-1 nb.run=/guest-net.sh nb.netmb=$netmb" },
   "machine-config": { "vcpu_count": 1, "mem_size_mib": 256 },
-  "network-interfaces": [ { "iface_id": "eth0", "host_dev_name": "tap0" } ] }
+  "network-interfaces": [ { "iface_id": "eth0", "host_dev_name": "tap0", "vhost": $vhost } ] }
 JSON
-	rm -f /tmp/o /tmp/e /tmp/g2h
-	sleep 1200 | nc -l -p 5001 >/tmp/g2h &
-	nestbox --config-file /tmp/net.json </dev/null >/tmp/o 2>/tmp/e &
-	pid=$!
-	if ! wait_for /tmp/o NESTBOX-NET-UP $pid >/dev/null; then
-		echo "BENCH-ERROR net: the guest did not come up: $(cat /tmp/e)"
-		continue
-	fi
-	e0=$(kvm_stat $pid exits)
-	u0=$(kvm_stat $pid mmio_exit_user)
-	t0=$(now_ms)
-	nc 169.254.0.2 5002 </tmp/h2g
-	t1=$(now_ms)
-	e1=$(kvm_stat $pid exits)
-	u1=$(kvm_stat $pid mmio_exit_user)
-	echo "BENCH|net|$i|host-to-guest|$(mbps $netmb $((t1 - t0)))|$netmb|$((e1 - e0))|$((u1 - u0))"
-	wait_for /tmp/o NESTBOX-NET-TX-BEGIN $pid >/dev/null || true
-	e0=$(kvm_stat $pid exits)
-	u0=$(kvm_stat $pid mmio_exit_user)
-	wait_for /tmp/o NESTBOX-NET-SENT $pid >/dev/null || true
-	e1=$(kvm_stat $pid exits)
-	u1=$(kvm_stat $pid mmio_exit_user)
-	ms=$(sed -n 's/^NESTBOX-NET-SENT //p' /tmp/o | tr -d '\r')
-	if [ -n "$ms" ]; then
-		echo "BENCH|net|$i|guest-to-host|$(mbps $netmb "$ms")|$netmb|$((e1 - e0))|$((u1 - u0))"
-	else
-		echo "BENCH-ERROR net: guest-to-host failed: $(tail -3 /tmp/o)"
-	fi
-	wait $pid || echo "BENCH-ERROR nestbox exited $?: $(cat /tmp/e)"
+		rm -f /tmp/o /tmp/e /tmp/g2h
+		sleep 1200 | nc -l -p 5001 >/tmp/g2h &
+		nestbox --config-file /tmp/net.json </dev/null >/tmp/o 2>/tmp/e &
+		pid=$!
+		if ! wait_for /tmp/o NESTBOX-NET-UP $pid >/dev/null; then
+			echo "BENCH-ERROR net $path: the guest did not come up: $(cat /tmp/e)"
+			continue
+		fi
+		e0=$(kvm_stat $pid exits)
+		u0=$(kvm_stat $pid mmio_exit_user)
+		t0=$(now_ms)
+		nc 169.254.0.2 5002 </tmp/h2g
+		t1=$(now_ms)
+		e1=$(kvm_stat $pid exits)
+		u1=$(kvm_stat $pid mmio_exit_user)
+		echo "BENCH|net|$i|$path|host-to-guest|$(mbps $netmb $((t1 - t0)))|$netmb|$((e1 - e0))|$((u1 - u0))"
+		wait_for /tmp/o NESTBOX-NET-TX-BEGIN $pid >/dev/null || true
+		e0=$(kvm_stat $pid exits)
+		u0=$(kvm_stat $pid mmio_exit_user)
+		wait_for /tmp/o NESTBOX-NET-SENT $pid >/dev/null || true
+		e1=$(kvm_stat $pid exits)
+		u1=$(kvm_stat $pid mmio_exit_user)
+		ms=$(sed -n 's/^NESTBOX-NET-SENT //p' /tmp/o | tr -d '\r')
+		if [ -n "$ms" ]; then
+			echo "BENCH|net|$i|$path|guest-to-host|$(mbps $netmb "$ms")|$netmb|$((e1 - e0))|$((u1 - u0))"
+		else
+			echo "BENCH-ERROR net $path: guest-to-host failed: $(tail -3 /tmp/o)"
+		fi
+		wait $pid || echo "BENCH-ERROR nestbox exited $?: $(cat /tmp/e)"
+	done
 done
 tunctl -d tap0 >/dev/null
 # The balloon (/guest-balloon.sh, as in scenario 46-balloon): a 256 MiB
