@@ -3,6 +3,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -13,6 +14,11 @@
 #include "devices/virtio_mmio.h"
 
 #define BIT(n) (1ULL << (n))
+
+_Static_assert(offsetof(struct nb_vhost_mem, regions) == offsetof(struct vhost_memory, regions) &&
+		   offsetof(struct nb_vhost_mem, nregions) ==
+		       offsetof(struct vhost_memory, nregions),
+	       "struct nb_vhost_mem is a struct vhost_memory");
 #define RING_FEATURES                                                                              \
 	(BIT(NB_VIRTIO_F_VERSION_1) | BIT(NB_VIRTIO_F_EVENT_IDX) |                                 \
 	 BIT(NB_VIRTIO_F_INDIRECT_DESC) | BIT(NB_VIRTIO_NET_F_MRG_RXBUF))
@@ -130,7 +136,7 @@ int nb_vhost_mem_table(const struct nb_guest_mem *m, struct nb_vhost_mem *out)
 		out->regions[i].memory_size = r->size;
 		out->regions[i].userspace_addr = (uint64_t)(uintptr_t)r->host;
 	}
-	out->hdr.nregions = m->nr;
+	out->nregions = m->nr;
 	return 0;
 }
 

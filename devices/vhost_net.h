@@ -81,9 +81,13 @@ uint64_t nb_vhost_net_offer(uint64_t offered, uint64_t vhost);
  */
 uint64_t nb_vhost_net_ack(uint64_t acked, uint64_t vhost);
 
-/* A vhost_memory with room for every region of a struct nb_guest_mem. */
+/*
+ * A struct vhost_memory with room for every region of a struct
+ * nb_guest_mem (the same layout: its header, then the regions).
+ */
 struct nb_vhost_mem {
-	struct vhost_memory hdr;
+	uint32_t nregions;
+	uint32_t padding;
 	struct vhost_memory_region regions[NB_MEM_MAX_REGIONS];
 };
 

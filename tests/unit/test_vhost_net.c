@@ -158,7 +158,7 @@ START_TEST(test_tables)
 	uint8_t *host = nb_mem_ptr(&mem, RAM_GPA, 1);
 
 	ck_assert_int_eq(nb_vhost_mem_table(&mem, &t), 0);
-	ck_assert_uint_eq(t.hdr.nregions, 1);
+	ck_assert_uint_eq(t.nregions, 1);
 	ck_assert_uint_eq(t.regions[0].guest_phys_addr, RAM_GPA);
 	ck_assert_uint_eq(t.regions[0].memory_size, RAM_SIZE);
 	ck_assert_uint_eq(t.regions[0].userspace_addr, (uintptr_t)host);
@@ -166,7 +166,7 @@ START_TEST(test_tables)
 	ck_assert_int_eq(nb_mem_add_ram(&two, 0x1000000, 0x10000, false), 0);
 	ck_assert_int_eq(nb_mem_add_ram(&two, 0x8000000, 0x20000, false), 0);
 	ck_assert_int_eq(nb_vhost_mem_table(&two, &t), 0);
-	ck_assert_uint_eq(t.hdr.nregions, 2);
+	ck_assert_uint_eq(t.nregions, 2);
 	ck_assert_uint_eq(t.regions[1].guest_phys_addr, 0x8000000);
 	ck_assert_uint_eq(t.regions[1].memory_size, 0x20000);
 	ck_assert_uint_eq(t.regions[1].userspace_addr, (uintptr_t)two.regions[1].host);
@@ -289,7 +289,7 @@ START_TEST(test_start_stop)
 		ck_assert_msg(calls[i].req == order[i], "call %d: %#lx", i, calls[i].req);
 	ck_assert_int_eq(calls[0].val,
 			 (int64_t)(BIT(NB_VIRTIO_F_VERSION_1) | BIT(NB_VIRTIO_F_EVENT_IDX)));
-	ck_assert_uint_eq(calls[1].mem.hdr.nregions, 1);
+	ck_assert_uint_eq(calls[1].mem.nregions, 1);
 	ck_assert_uint_eq(calls[1].mem.regions[0].userspace_addr, (uintptr_t)host);
 	ck_assert_int_eq(calls[2].val, QSIZE);
 	ck_assert_int_eq(calls[3].val, 0);
