@@ -1,4 +1,4 @@
-# timeout: 3000
+# timeout: 6600
 # bench/nested inside the emulated host: a guest hypervisor (vEL2, VHE,
 # 1 vCPU, 1 GiB) that launches an L2 microVM, NB_RUNS times. Prints one
 # BENCH|l1 line (L1 to init, exit after L1's power-off, RSS, L1's KVM exits)
@@ -8,6 +8,7 @@ set +x # the trace of the polling loops on the console would slow the guests
 runs=$(sed -n 's/.*nb.runs=\([0-9]*\).*/\1/p' /proc/cmdline)
 for i in $(seq "${runs:-3}"); do
 	rm -f /tmp/o /tmp/e
+	echo "BENCH-START|$i"
 	t0=$(now_ms)
 	nestbox --nested --kernel /guest/Image --initrd /guest/initrd-l1.cpio --vcpus 1 --mem 1024 \
 		--cmdline "console=ttyS0 quiet panic=-1 nb.boottimer=0x40000000 nb.run=/l1-run.sh" \
