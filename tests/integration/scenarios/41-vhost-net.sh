@@ -23,7 +23,10 @@ wait_line() {
 		i=$((i + 1))
 	done
 	set -x
-	grep -q "$2" "$1"
+	grep -q "$2" "$1" && return 0
+	cat /tmp/vh.out /tmp/vh.err
+	dmesg | tail -20
+	return 1
 }
 # run_guest VHOST: boots a guest on tap0, moves the data each way, checks
 # the sums; leaves its user exits during the transfers in /tmp/exits.VHOST.
