@@ -5,7 +5,8 @@
 # deflates the balloon by unloading its driver, dirties its free memory and
 # frees it, then loads the driver again: the balloon inflates back to 64 MiB
 # and nestbox's resident guest memory (its memfd mapping in smaps) drops.
-# Then the config's refusals: free_page_hinting, a balloon larger than RAM.
+# Then the config's refusal of a balloon larger than RAM, free page
+# reporting (RSS drops with no inflate), and the API with free page hinting.
 
 # guest_rss_kb PID MIB: Rss of the PID's mapping of exactly MIB MiB (guest RAM).
 guest_rss_kb() {
@@ -52,13 +53,7 @@ total=$(sed -n 's/.*NESTBOX-BALLOON-INFLATED total_kb=\([0-9]*\).*/\1/p' /tmp/ba
 [ $((touched - inflated)) -ge 32768 ]
 echo "BALLOON-RSS-RELEASED-KB $((touched - inflated))"
 
-# Refusals, before any guest runs.
-sed 's/"free_page_hinting": false/"free_page_hinting": true/' /tmp/balloon.json >/tmp/hint.json
-rc=0
-nestbox --config-file /tmp/hint.json </dev/null >/tmp/hint.out 2>&1 || rc=$?
-cat /tmp/hint.out
-[ "$rc" != 0 ]
-grep -q "balloon.free_page_hinting: not supported yet" /tmp/hint.out
+# A refusal, before any guest runs.
 sed 's/"amount_mib": 64/"amount_mib": 300/' /tmp/balloon.json >/tmp/big.json
 rc=0
 nestbox --config-file /tmp/big.json </dev/null >/tmp/big.out 2>&1 || rc=$?
@@ -66,13 +61,35 @@ cat /tmp/big.out
 [ "$rc" != 0 ]
 grep -q "balloon.amount_mib: 300 is more than machine-config.mem_size_mib (256)" /tmp/big.out
 
+# Free page reporting (resources/testkit/guest-balloon-report.sh): an empty
+# balloon; the guest dirties its memory and frees it, its driver reports
+# the free blocks and nestbox's RSS drops.
+sed -e 's/"amount_mib": 64/"amount_mib": 0/' -e 's/"free_page_reporting": false/"free_page_reporting": true/' \
+	-e 's/guest-balloon.sh/guest-balloon-report.sh/' /tmp/balloon.json >/tmp/report.json
+nestbox --config-file /tmp/report.json </dev/null >/tmp/rep.out 2>/tmp/rep.err &
+pid=$!
+set +x
+wait_line /tmp/rep.out NESTBOX-BALLOON-REPORT-TOUCHED $pid && rtouched=$(guest_rss_kb $pid 256)
+wait_line /tmp/rep.out NESTBOX-BALLOON-REPORT-FREED $pid && reported=$(guest_rss_kb $pid 256)
+set -x
+wait $pid || true
+cat /tmp/rep.out /tmp/rep.err
+echo "reporting: guest RSS touched ${rtouched:-?} kB, after the frees ${reported:-?} kB"
+grep -q NESTBOX-POWEROFF /tmp/rep.out
+[ $((rtouched - reported)) -ge 32768 ]
+echo "BALLOON-REPORTING-RSS-RELEASED-KB $((rtouched - reported))"
+
 # Through the API with nb-curl: a 256 MiB guest whose balloon starts empty
 # (amount_mib 0). Once the guest dirtied and freed its memory
 # (resources/testkit/guest-balloon-api.sh), PATCH /balloon raises the target
 # to 64 MiB: the guest's MemTotal falls by 64 MiB and nestbox's RSS with it;
 # GET /balloon/statistics shows the sizes and the guest's own values;
 # statistics cannot be turned off after the start, a new interval is taken;
-# PATCH back to 0 deflates it (actual 0, MemTotal back).
+# PATCH back to 0 deflates it (actual 0, MemTotal back). Free page hinting:
+# once the guest dirtied and freed its memory again, PATCH
+# /balloon/hinting/start runs a cycle (the guest echoes the id, hints its
+# free blocks, sends STOP; acknowledge_on_stop makes it DONE): the status
+# shows it and nestbox's RSS drops; a stop answers 204 without a body.
 S=/tmp/bal.sock
 bapi() { nb-curl $S "$@"; }
 # bexpect TEXT METHOD PATH [BODY]: the answer contains TEXT
@@ -94,8 +111,9 @@ i=0
 while ! nb-curl $S GET / >/dev/null 2>&1 && [ $i -lt 100 ]; do sleep 0.1; i=$((i + 1)); done
 bapi PUT /boot-source '{"kernel_image_path": "/guest/Image", "initrd_path": "/guest/initrd.cpio", "boot_args": "console=ttyS0 quiet panic=-1 nb.run=/guest-balloon-api.sh"}'
 bapi PUT /machine-config '{"vcpu_count": 1, "mem_size_mib": 256}'
-bapi PUT /balloon '{"amount_mib": 0, "deflate_on_oom": false, "stats_polling_interval_s": 1}'
+bapi PUT /balloon '{"amount_mib": 0, "deflate_on_oom": false, "stats_polling_interval_s": 1, "free_page_hinting": true}'
 bexpect '400 {"fault_message":"balloon: the requested operation is not supported before starting' PATCH /balloon '{"amount_mib": 64}'
+bexpect '400 {"fault_message":"balloon/hinting: the requested operation is not supported before starting' PATCH /balloon/hinting/start
 bapi PUT /actions '{"action_type": "InstanceStart"}'
 set +x
 wait_line /tmp/bapi.out NESTBOX-BALLOON-API-TOUCHED $pid || bapi_fail
@@ -118,10 +136,36 @@ wait_line /tmp/bapi.out NESTBOX-BALLOON-API-DEFLATED $pid || bapi_fail
 set -x
 stats2=$(bapi GET /balloon/statistics || true)
 echo "$stats2"
+set +x
+wait_line /tmp/bapi.out NESTBOX-BALLOON-API-TOUCHED2 $pid || bapi_fail
+dirty=$(guest_rss_kb $pid 256)
+set -x
+bexpect '200 {"host_cmd":0}' GET /balloon/hinting/status
+bexpect '400 {"fault_message":"balloon/hinting/start.acknowledge_on_stop: must be a boolean"}' PATCH /balloon/hinting/start '{"acknowledge_on_stop": "yes"}'
+bapi PATCH /balloon/hinting/start '{"acknowledge_on_stop": true}' || bapi_fail
+set +x
+i=0
+while :; do
+	hstat=$(bapi GET /balloon/hinting/status || true)
+	case "$hstat" in *'"host_cmd":1,"guest_cmd":0'*) break ;; esac
+	[ $i -lt 600 ] || break
+	sleep 0.2
+	i=$((i + 1))
+done
+hinted=$(guest_rss_kb $pid 256)
+set -x
+echo "hinting status after $i polls: $hstat"
+bapi PATCH /balloon/hinting/stop || bapi_fail
+bexpect '200 {"host_cmd":1,"guest_cmd":0}' GET /balloon/hinting/status
+bapi PATCH /balloon '{"amount_mib": 4}' || bapi_fail
+set +x
+wait_line /tmp/bapi.out NESTBOX-BALLOON-API-HINTED $pid || bapi_fail
+set -x
 rc=0
 wait $pid || rc=$?
 cat /tmp/bapi.out /tmp/bapi.err
 echo "API balloon: guest RSS touched ${touched:-?} kB, inflated ${inflated:-?} kB"
+echo "hinting: guest RSS dirtied ${dirty:-?} kB, hinted ${hinted:-?} kB"
 [ "$rc" = 0 ]
 case "$stats" in '200 {"target_pages":16384,"actual_pages":16384,"target_mib":64,"actual_mib":64,'*) ;; *) exit 1 ;; esac
 case "$stats2" in '200 {"target_pages":0,"actual_pages":0,"target_mib":0,"actual_mib":0,'*) ;; *) exit 1 ;; esac
@@ -134,3 +178,6 @@ echo "MemTotal ${total} kB, total_memory ${stotal} bytes"
 case "$stats" in *'"free_memory":'*'"available_memory":'*) ;; *) exit 1 ;; esac
 [ $((touched - inflated)) -ge 32768 ]
 echo "BALLOON-API-RSS-RELEASED-KB $((touched - inflated))"
+case "$hstat" in *'"host_cmd":1,"guest_cmd":0'*) ;; *) exit 1 ;; esac
+[ $((dirty - hinted)) -ge 32768 ]
+echo "BALLOON-HINTING-RSS-RELEASED-KB $((dirty - hinted))"
