@@ -14,4 +14,4 @@ sleep 3 # the host measures nestbox's RSS now
 rm /fill/f && umount /fill
 sleep 8
 echo "NESTBOX-BALLOON-REPORT-FREED free_kb=$(memfree)"
-sleep 1 # the host measures again
+sleep 3 # the host measures again
