@@ -75,6 +75,25 @@ static int balloon_stats(void *b, struct nb_api_balloon_stats *out, char *err, s
 	return 0;
 }
 
+static int hint_start(void *b, bool ack, char *err, size_t errlen)
+{
+	(void)b, (void)ack, (void)err, (void)errlen;
+	return 0;
+}
+
+static int hint_stop(void *b, char *err, size_t errlen)
+{
+	(void)b, (void)err, (void)errlen;
+	return 0;
+}
+
+static int hint_status(void *b, struct nb_api_balloon_hint_status *out, char *err, size_t errlen)
+{
+	(void)b, (void)err, (void)errlen;
+	*out = (struct nb_api_balloon_hint_status){.host_cmd = 2, .has_guest_cmd = true};
+	return 0;
+}
+
 /* The logger and the metrics: accepted, nothing opened. */
 static int obs_logger(void *b, const struct nb_logger_config *l, char *err, size_t errlen)
 {
@@ -107,6 +126,9 @@ static const struct nb_api_backend_ops ops = {
     .balloon_set_stats_interval = balloon_u32,
     .balloon_config = balloon_config,
     .balloon_stats = balloon_stats,
+    .balloon_hint_start = hint_start,
+    .balloon_hint_stop = hint_stop,
+    .balloon_hint_status = hint_status,
 };
 
 static void check(const struct nb_api_response *r)
