@@ -11,6 +11,8 @@
 #include <sys/timerfd.h>
 #include <unistd.h>
 
+#include "devices/virtio_balloon_dev.h"
+
 #define Q_INFLATE 0
 #define Q_DEFLATE 1
 
@@ -26,30 +28,6 @@ const char *const nb_balloon_stat_names[NB_BALLOON_S_NR] = {
     [NB_BALLOON_S_HTLB_PGALLOC] = "hugetlb_allocations",
     [NB_BALLOON_S_HTLB_PGFAIL] = "hugetlb_failures",
 };
-
-struct nb_virtio_balloon {
-	pthread_mutex_t lock; /* s and guest: taken after the transport's lock */
-	struct nb_virtio_balloon_state s;
-	struct nb_balloon_guest_stats guest;
-	struct nb_virtio_balloon_counters cnt; /* relaxed atomics */
-	const struct nb_event_ops *ev;
-	int timer_fd; /* -1 without statistics */
-	/* Under the transport's lock: */
-	struct nb_virtio_mmio *t; /* set by the first activate, never cleared */
-	bool active;
-	bool timer_registered;
-	int q_stats, q_hint, q_report; /* queue indices, -1: not negotiated */
-	bool stats_held;	       /* the guest's stats buffer, waiting for the timer */
-	uint16_t stats_head;
-	struct nb_virtq_chain chain;
-	uint32_t pfns[NB_BALLOON_MAX_PFNS];
-	struct nb_balloon_range ranges[NB_BALLOON_MAX_PFNS];
-};
-
-static void count(uint64_t *counter, uint64_t n)
-{
-	__atomic_fetch_add(counter, n, __ATOMIC_RELAXED);
-}
 
 /*
  * Gives @len bytes of guest RAM at @gpa back to the host: 0 or -errno.
@@ -115,22 +93,6 @@ static void handle_report(struct nb_virtio_balloon *b, const struct nb_guest_mem
 	for (size_t i = 0; i < n; i++)
 		count(&b->cnt.reported_bytes, b->ranges[i].len);
 	release_ranges(b, m, n);
-}
-
-#define HINT_F (1ULL << NB_VIRTIO_BALLOON_F_FREE_PAGE_HINT)
-
-/* A run's id, not STOP or DONE. */
-static bool hint_run(uint32_t cmd)
-{
-	return cmd != NB_BALLOON_HINT_CMD_STOP && cmd != NB_BALLOON_HINT_CMD_DONE;
-}
-
-/* Both locks held: the host's command, told to a running driver. */
-static void hint_set_cmd(struct nb_virtio_balloon *b, uint32_t cmd)
-{
-	b->s.hint_host_cmd = cmd;
-	if (b->active)
-		nb_virtio_mmio_signal_config(b->t);
 }
 
 /*
@@ -266,13 +228,6 @@ static void serve(struct nb_virtio_balloon *b, int qi)
 	return;
 broken:
 	nb_virtio_mmio_needs_reset(t);
-}
-
-static void arm_timer(struct nb_virtio_balloon *b, uint32_t secs)
-{
-	struct itimerspec its = {.it_interval.tv_sec = secs, .it_value.tv_sec = secs};
-
-	timerfd_settime(b->timer_fd, 0, &its, NULL);
 }
 
 /* Every interval: give the stats buffer back; the guest refills it. */
@@ -482,175 +437,4 @@ struct nb_virtio_balloon *nb_virtio_balloon_from_transport(struct nb_virtio_mmio
 	if (!t || t->dev.device_id != NB_VIRTIO_ID_BALLOON || t->dev.ops != &balloon_ops)
 		return NULL;
 	return t->dev.dev;
-}
-
-/* Both locks, or b->lock alone before the first activate. */
-static struct nb_virtio_mmio *lock_both(struct nb_virtio_balloon *b)
-{
-	struct nb_virtio_mmio *t = __atomic_load_n(&b->t, __ATOMIC_ACQUIRE);
-
-	if (t)
-		nb_virtio_mmio_lock(t);
-	pthread_mutex_lock(&b->lock);
-	return t;
-}
-
-static void unlock_both(struct nb_virtio_balloon *b, struct nb_virtio_mmio *t)
-{
-	pthread_mutex_unlock(&b->lock);
-	if (t)
-		nb_virtio_mmio_unlock(t);
-}
-
-int nb_virtio_balloon_set_target(struct nb_virtio_balloon *b, uint32_t amount_mib)
-{
-	struct nb_virtio_mmio *t;
-
-	if (amount_mib > b->s.mem_size_mib || amount_mib > NB_BALLOON_MAX_MIB)
-		return -EINVAL;
-	t = lock_both(b);
-	b->s.num_pages = amount_mib * NB_BALLOON_PAGES_PER_MIB;
-	if (b->active)
-		nb_virtio_mmio_signal_config(t);
-	unlock_both(b, t);
-	return 0;
-}
-
-int nb_virtio_balloon_set_stats_interval(struct nb_virtio_balloon *b, uint32_t secs)
-{
-	struct nb_virtio_mmio *t = lock_both(b);
-	int r = 0;
-
-	if (!b->s.stats_polling_interval_s && secs)
-		r = -ENOTSUP;
-	else if (b->s.stats_polling_interval_s && !secs)
-		r = -EINVAL;
-	else if (secs)
-		b->s.stats_polling_interval_s = secs;
-	if (!r && secs && b->timer_registered)
-		arm_timer(b, secs);
-	unlock_both(b, t);
-	return r;
-}
-
-void nb_virtio_balloon_get_config(struct nb_virtio_balloon *b, struct nb_balloon_params *out)
-{
-	pthread_mutex_lock(&b->lock);
-	out->amount_mib = b->s.num_pages / NB_BALLOON_PAGES_PER_MIB;
-	out->deflate_on_oom = b->s.features & 1ULL << NB_VIRTIO_BALLOON_F_DEFLATE_ON_OOM;
-	out->stats_polling_interval_s = b->s.stats_polling_interval_s;
-	out->free_page_hinting = b->s.features & HINT_F;
-	out->free_page_reporting = b->s.features & 1ULL << NB_VIRTIO_BALLOON_F_REPORTING;
-	out->mem_size_mib = b->s.mem_size_mib;
-	pthread_mutex_unlock(&b->lock);
-}
-
-int nb_virtio_balloon_get_stats(struct nb_virtio_balloon *b, struct nb_balloon_stats *out)
-{
-	int r = 0;
-
-	pthread_mutex_lock(&b->lock);
-	if (!b->s.stats_polling_interval_s) {
-		r = -ENOTSUP;
-	} else {
-		out->target_pages = b->s.num_pages;
-		out->actual_pages = b->s.actual;
-		out->target_mib = b->s.num_pages / NB_BALLOON_PAGES_PER_MIB;
-		out->actual_mib = b->s.actual / NB_BALLOON_PAGES_PER_MIB;
-		out->guest = b->guest;
-	}
-	pthread_mutex_unlock(&b->lock);
-	return r;
-}
-
-int nb_virtio_balloon_hint_start(struct nb_virtio_balloon *b, bool ack_on_stop)
-{
-	struct nb_virtio_mmio *t;
-	uint32_t id;
-	int r = 0;
-
-	if (!(b->s.features & HINT_F))
-		return -ENOTSUP;
-	t = lock_both(b);
-	if (!b->active) {
-		r = -EAGAIN;
-	} else {
-		id = b->s.hint_last_run + 1;
-		if (!hint_run(id))
-			id = NB_BALLOON_HINT_CMD_DONE + 1;
-		b->s.hint_last_run = id;
-		b->s.hint_ack_on_stop = ack_on_stop;
-		hint_set_cmd(b, id);
-	}
-	unlock_both(b, t);
-	return r;
-}
-
-int nb_virtio_balloon_hint_stop(struct nb_virtio_balloon *b)
-{
-	struct nb_virtio_mmio *t;
-	int r = 0;
-
-	if (!(b->s.features & HINT_F))
-		return -ENOTSUP;
-	t = lock_both(b);
-	if (!b->active)
-		r = -EAGAIN;
-	else
-		hint_set_cmd(b, NB_BALLOON_HINT_CMD_DONE);
-	unlock_both(b, t);
-	return r;
-}
-
-int nb_virtio_balloon_hint_status(struct nb_virtio_balloon *b, struct nb_balloon_hint_status *out)
-{
-	if (!(b->s.features & HINT_F))
-		return -ENOTSUP;
-	pthread_mutex_lock(&b->lock);
-	out->host_cmd = b->s.hint_host_cmd;
-	out->guest_cmd = b->s.hint_guest_cmd;
-	out->has_guest_cmd = b->s.hint_guest_sent;
-	pthread_mutex_unlock(&b->lock);
-	return 0;
-}
-
-void nb_virtio_balloon_set_state(struct nb_virtio_balloon *b,
-				 const struct nb_virtio_balloon_state *s)
-{
-	struct nb_virtio_mmio *t = lock_both(b);
-	uint32_t max = b->s.mem_size_mib * NB_BALLOON_PAGES_PER_MIB;
-
-	/* The file is checked, but it is still input: keep the target sane. */
-	b->s.num_pages = s->num_pages <= max ? s->num_pages : max;
-	b->s.actual = s->actual;
-	b->s.hint_guest_cmd = s->hint_guest_cmd;
-	b->s.hint_guest_sent = s->hint_guest_sent;
-	b->s.hint_last_run = s->hint_last_run;
-	b->s.hint_ack_on_stop = s->hint_ack_on_stop;
-	b->s.hint_host_cmd = s->hint_host_cmd;
-	if (!(b->s.features & HINT_F))
-		b->s.hint_host_cmd = NB_BALLOON_HINT_CMD_STOP;
-	else if (hint_run(s->hint_host_cmd))
-		b->s.hint_host_cmd = NB_BALLOON_HINT_CMD_DONE;
-	/* The driver looks at the target (and the command) again. */
-	if (b->active)
-		nb_virtio_mmio_signal_config(t);
-	unlock_both(b, t);
-}
-
-void nb_virtio_balloon_get_state(struct nb_virtio_balloon *b, struct nb_virtio_balloon_state *out)
-{
-	pthread_mutex_lock(&b->lock);
-	*out = b->s;
-	pthread_mutex_unlock(&b->lock);
-}
-
-void nb_virtio_balloon_get_counters(struct nb_virtio_balloon *b,
-				    struct nb_virtio_balloon_counters *out)
-{
-	const uint64_t *src = (const uint64_t *)&b->cnt;
-	uint64_t *dst = (uint64_t *)out;
-
-	for (size_t i = 0; i < sizeof(*out) / sizeof(uint64_t); i++)
-		dst[i] = __atomic_load_n(&src[i], __ATOMIC_RELAXED);
 }
