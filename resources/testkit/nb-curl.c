@@ -16,6 +16,9 @@
  *       starts NESTBOX ARGS, waits until SOCK accepts a connection; prints
  *       "wall_ms W cpu_ms C" (C: the CPU time of all its threads from
  *       /proc/PID/task/TID/schedstat), then stops it with SIGTERM
+ *   nb-curl --exec-cpu PROG ARGS...
+ *       runs PROG ARGS (output to /dev/null) to its end; prints "cpu_ms C"
+ *       (its CPU time from wait4: what an exec costs, for comparison)
  */
 #define _GNU_SOURCE
 #include <dirent.h>
@@ -24,6 +27,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/un.h>
 #include <sys/wait.h>
@@ -241,8 +245,30 @@ static int startup(const char *sock, char **argv)
 	return 0;
 }
 
+static int exec_cpu(char **argv)
+{
+	struct rusage ru;
+	pid_t pid = fork();
+	int st;
+
+	if (pid == 0) {
+		if (!freopen("/dev/null", "w", stdout)) {
+			/* the output goes where it goes */
+		}
+		execv(argv[0], argv);
+		_exit(127);
+	}
+	if (pid < 0 || wait4(pid, &st, 0, &ru) != pid)
+		return 1;
+	printf("cpu_ms %.3f\n", (ru.ru_utime.tv_sec + ru.ru_stime.tv_sec) * 1e3 +
+				      (ru.ru_utime.tv_usec + ru.ru_stime.tv_usec) / 1e3);
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
+	if (argc >= 3 && !strcmp(argv[1], "--exec-cpu"))
+		return exec_cpu(argv + 2);
 	if (argc >= 4 && !strcmp(argv[1], "--raw"))
 		return raw(argv[2], argv[3]);
 	if (argc >= 4 && !strcmp(argv[1], "--bench"))
@@ -252,6 +278,7 @@ int main(int argc, char **argv)
 	if (argc == 4 || argc == 5)
 		return request(argv[1], argv[2], argv[3], argc == 5 ? argv[4] : NULL);
 	fprintf(stderr, "usage: nb-curl SOCK METHOD PATH [BODY] | --raw SOCK TEXT | "
-			"--bench SOCK SECONDS | --startup SOCK NESTBOX ARGS...\n");
+			"--bench SOCK SECONDS | --startup SOCK NESTBOX ARGS... | --exec-cpu PROG "
+			"ARGS...\n");
 	return 2;
 }
