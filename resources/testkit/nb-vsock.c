@@ -13,6 +13,9 @@
  *                                        host: connect to PATH, "CONNECT PORT"
  *   nb-vsock uds-conntime PATH PORT N    host: N connections one after the
  *                                        other (handshake, 1 byte echoed)
+ *   nb-vsock uds-silent PATH [TEXT]      host: connect to PATH, send TEXT (or
+ *                                        nothing) and wait until the VMM closes
+ *                                        the socket (NBV-CLOSED ms=T)
  *
  * A client sends BYTES of a seeded pseudo-random stream and checks that the
  * echo is the same (NBV-ECHO-OK bytes=N sum=CRC ms=T), or with "send" sends
@@ -320,6 +323,20 @@ int main(int argc, char **argv)
 			close(fd);
 		}
 		printf("NBV-CONNTIME n=%d us=%.0f\n", n, (now_ms() - t0) * 1e3 / n);
+	} else if (!strcmp(cmd, "uds-silent") && argc >= 3) {
+		struct sockaddr_un a;
+		int fd = uds_socket(argv[2], &a);
+		double t0 = now_ms();
+		char c;
+
+		alarm(120);
+		if (connect(fd, (struct sockaddr *)&a, sizeof(a)) < 0)
+			die("connect");
+		if (argc > 3 && write_all(fd, argv[3], strlen(argv[3])))
+			die("write");
+		while (read(fd, &c, 1) == 1)
+			;
+		printf("NBV-CLOSED ms=%.0f\n", now_ms() - t0);
 	} else {
 		fprintf(stderr, "usage: see the header of resources/testkit/nb-vsock.c\n");
 		return 2;

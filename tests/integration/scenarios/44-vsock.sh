@@ -6,7 +6,8 @@
 # byte by byte and by CRC; port 6001 has no listener (RST: refused). Then
 # four host clients at once connect to /tmp/v.sock with "CONNECT 5000" and
 # move 1 MiB each way; a CONNECT to a port the guest does not listen on is
-# closed. A second nestbox on the same uds_path is refused while the first
+# closed; a client that sends no CONNECT line, or half of one, is closed
+# after 2 s. A second nestbox on the same uds_path is refused while the first
 # lives; after a SIGKILL the stale socket file is replaced.
 rm -f /tmp/v.sock /tmp/v.sock_6000
 /guest/nb-vsock uds-listen /tmp/v.sock_6000 >/tmp/l6000 2>&1 &
@@ -48,6 +49,19 @@ rc=0
 cat /tmp/h5
 [ "$rc" = 2 ]
 grep -q NBV-REFUSED /tmp/h5
+# The handshake's deadline: silent and partial clients at once, closed
+# after about 2 s (NB_VSOCK_HANDSHAKE_TIMEOUT_MS) while an echo goes on.
+/guest/nb-vsock uds-silent /tmp/v.sock >/tmp/s1 2>&1 &
+s1=$!
+/guest/nb-vsock uds-silent /tmp/v.sock "CONNECT 50" >/tmp/s2 2>&1 &
+s2=$!
+/guest/nb-vsock uds-connect /tmp/v.sock 5000 4096 | grep -q NBV-ECHO-OK
+wait $s1 $s2 || true
+cat /tmp/s1 /tmp/s2
+for f in /tmp/s1 /tmp/s2; do
+	ms=$(sed -n 's/^NBV-CLOSED ms=\([0-9]*\)$/\1/p' $f)
+	[ -n "$ms" ] && [ "$ms" -ge 1900 ] && [ "$ms" -lt 10000 ] || exit 1
+done
 # A live socket at uds_path: a second VM is refused, the first goes on.
 rc=0
 nestbox --no-api --config-file /tmp/vsock.json </dev/null >/tmp/vs2.out 2>/tmp/vs2.err || rc=$?
