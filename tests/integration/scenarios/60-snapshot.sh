@@ -10,21 +10,7 @@
 # later; laid over the Full memory file (nestbox-rebase-snap) it loads and
 # counts on from there. Bad loads and creates are refused with a
 # fault_message.
-tick() { sed -n 's/^NESTBOX-TICK \([0-9]*\) .*/\1/p' "$1" | tail -1; }
-first_tick() { sed -n 's/^NESTBOX-TICK \([0-9]*\) .*/\1/p' "$1" | head -1; }
-# wait_tick FILE N PID: until FILE shows tick N or later (or PID is gone)
-wait_tick() {
-	set +x
-	i=0
-	while [ "$(tick "$1")" = "" ] || [ "$(tick "$1")" -lt "$2" ]; do
-		kill -0 "$3" 2>/dev/null || break
-		[ $i -lt 1500 ] || break
-		sleep 0.2
-		i=$((i + 1))
-	done
-	set -x
-	[ -n "$(tick "$1")" ] && [ "$(tick "$1")" -ge "$2" ] || { cat "$1"; return 1; }
-}
+. /scenarios/snap.inc
 expect() { # WANT SOCK ARGS...: the answer contains WANT
 	want=$1
 	shift
@@ -32,7 +18,6 @@ expect() { # WANT SOCK ARGS...: the answer contains WANT
 	echo "$out"
 	case "$out" in *"$want"*) ;; *) echo "expected: $want"; return 1 ;; esac
 }
-wait_sock() { i=0; while ! nb-curl "$1" GET / >/dev/null 2>&1 && [ $i -lt 100 ]; do sleep 0.1; i=$((i + 1)); done; }
 
 dd if=/dev/urandom of=/tmp/snap-data.img bs=1M count=2 2>/dev/null
 disk=$(sha256sum </tmp/snap-data.img | cut -d' ' -f1)

@@ -7,21 +7,7 @@
 # from the snapshot's tick, reads its drive intact, powers off, nestbox
 # exits 0, and the handler, having served the pages, exits when nestbox is
 # gone.
-tick() { sed -n 's/^NESTBOX-TICK \([0-9]*\) .*/\1/p' "$1" | tail -1; }
-first_tick() { sed -n 's/^NESTBOX-TICK \([0-9]*\) .*/\1/p' "$1" | head -1; }
-wait_tick() { # FILE N PID
-	set +x
-	i=0
-	while [ "$(tick "$1")" = "" ] || [ "$(tick "$1")" -lt "$2" ]; do
-		kill -0 "$3" 2>/dev/null || break
-		[ $i -lt 1500 ] || break
-		sleep 0.2
-		i=$((i + 1))
-	done
-	set -x
-	[ -n "$(tick "$1")" ] && [ "$(tick "$1")" -ge "$2" ] || { cat "$1"; return 1; }
-}
-wait_sock() { i=0; while ! nb-curl "$1" GET / >/dev/null 2>&1 && [ $i -lt 100 ]; do sleep 0.1; i=$((i + 1)); done; }
+. /scenarios/snap.inc
 
 dd if=/dev/urandom of=/tmp/uffd-data.img bs=1M count=1 2>/dev/null
 disk=$(sha256sum </tmp/uffd-data.img | cut -d' ' -f1)

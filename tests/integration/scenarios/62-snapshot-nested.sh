@@ -8,9 +8,7 @@
 # KVM drop L2's shadow stage 2 on every page L1 first wrote, and the
 # restored vCPU spun in the host kernel): L2 counts on from where it was,
 # exits 0, L1 reports it and powers off, and the restored nestbox exits 0.
-tick() { sed -n 's/^NESTBOX-TICK \([0-9]*\) .*/\1/p' "$1" | tail -1; }
-first_tick() { sed -n 's/^NESTBOX-TICK \([0-9]*\) .*/\1/p' "$1" | head -1; }
-wait_sock() { i=0; while ! nb-curl "$1" GET / >/dev/null 2>&1 && [ $i -lt 100 ]; do sleep 0.1; i=$((i + 1)); done; }
+. /scenarios/snap.inc
 cat >/tmp/nsnap.json <<JSON
 { "boot-source": { "kernel_image_path": "/guest/Image", "initrd_path": "/guest/initrd-l1.cpio",
     "boot_args": "console=ttyS0 quiet panic=-1 nb.run=/l1-tick.sh" },
@@ -20,16 +18,8 @@ rm -f /tmp/nsnap.state /tmp/nsnap.mem
 nestbox --config-file /tmp/nsnap.json --api-sock /tmp/nsnap-a.sock </dev/null >/tmp/nsnap-a.out 2>/tmp/nsnap-a.err &
 a=$!
 wait_sock /tmp/nsnap-a.sock
-set +x
-i=0
-while [ -z "$(tick /tmp/nsnap-a.out)" ] || [ "$(tick /tmp/nsnap-a.out)" -lt 3 ]; do
-	kill -0 $a 2>/dev/null && [ $i -lt 6000 ] || break
-	sleep 0.2
-	i=$((i + 1))
-done
-set -x
+wait_tick /tmp/nsnap-a.out 3 $a 6000
 cat /tmp/nsnap-a.out
-[ "$(tick /tmp/nsnap-a.out)" -ge 3 ]
 nb-curl /tmp/nsnap-a.sock PATCH /vm '{"state": "Paused"}'
 at=$(tick /tmp/nsnap-a.out)
 nb-curl /tmp/nsnap-a.sock PUT /snapshot/create '{"snapshot_path": "/tmp/nsnap.state", "mem_file_path": "/tmp/nsnap.mem"}'
