@@ -28,19 +28,17 @@ static const char *const vsock_names[] = {"rx_packets_count", "tx_packets_count"
 static const char *const rng_names[] = {"entropy_bytes", "entropy_event_count",
 					"entropy_event_fails", "host_rng_fails",
 					"entropy_rate_limiter_throttled"};
-static const char *const balloon_names[] = {"inflate_count", "deflate_count", "released_bytes",
-					    "stats_updates_count", "event_fails"};
 static const char *const uart_names[] = {"write_count", "missed_write_count"};
 
 /* The previous totals (VMM thread only). */
 static struct {
 	uint64_t blk[N(blk_names)], net[N(net_names)], vsock[N(vsock_names)], rng[N(rng_names)],
-	    balloon[N(balloon_names)], uart[N(uart_names)];
+	    balloon[NB_METRICS_BALLOON_NR], uart[N(uart_names)];
 } prev;
 
 struct totals {
 	uint64_t blk[N(blk_names)], net[N(net_names)], vsock[N(vsock_names)], rng[N(rng_names)],
-	    balloon[N(balloon_names)], uart[N(uart_names)];
+	    balloon[NB_METRICS_BALLOON_NR], uart[N(uart_names)];
 };
 
 static void add_blk(struct totals *t, struct nb_virtio_blk *b)
@@ -95,11 +93,12 @@ static void add_rng(struct totals *t, struct nb_virtio_rng *r)
 static void add_balloon(struct totals *t, struct nb_virtio_balloon *b)
 {
 	struct nb_virtio_balloon_counters s;
+	uint64_t v[NB_METRICS_BALLOON_NR];
 
 	nb_virtio_balloon_get_counters(b, &s);
-	t->balloon[0] += s.inflated_pages, t->balloon[1] += s.deflated_pages;
-	t->balloon[2] += s.released_bytes, t->balloon[3] += s.stats_updates;
-	t->balloon[4] += s.bad_requests + s.release_errors;
+	nb_metrics_balloon_values(&s, v);
+	for (size_t i = 0; i < N(v); i++)
+		t->balloon[i] += v[i];
 }
 
 bool nb_metrics_vm_groups(void *ctx, struct json_object *root)
@@ -141,7 +140,7 @@ bool nb_metrics_vm_groups(void *ctx, struct json_object *root)
 	       nb_metrics_add_deltas(root, "vsock", vsock_names, t.vsock, prev.vsock,
 				     N(vsock_names)) &&
 	       nb_metrics_add_deltas(root, "entropy", rng_names, t.rng, prev.rng, N(rng_names)) &&
-	       nb_metrics_add_deltas(root, "balloon", balloon_names, t.balloon, prev.balloon,
-				     N(balloon_names)) &&
+	       nb_metrics_add_deltas(root, "balloon", nb_metrics_balloon_names, t.balloon,
+				     prev.balloon, NB_METRICS_BALLOON_NR) &&
 	       nb_metrics_add_deltas(root, "uart", uart_names, t.uart, prev.uart, N(uart_names));
 }

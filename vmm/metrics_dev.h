@@ -16,16 +16,19 @@
  *   "entropy": entropy_bytes, entropy_event_count, entropy_event_fails,
  *              host_rng_fails, entropy_rate_limiter_throttled
  *   "balloon": inflate_count, deflate_count, released_bytes, stats_updates_count,
- *              event_fails
+ *              event_fails, free_page_hint_freed, free_page_hint_stale,
+ *              free_page_hint_cmd_count (vmm/metrics_balloon.c, portable)
  *   "uart":    write_count (bytes out), missed_write_count (bytes dropped)
  */
 #ifndef NB_VMM_METRICS_DEV_H
 #define NB_VMM_METRICS_DEV_H
 
 #include <stdbool.h>
+#include <stdint.h>
 
 struct json_object;
 struct nb_vm;
+struct nb_virtio_balloon_counters;
 
 /*
  * An nb_metrics_groups_fn: @vm is a struct nb_vm that is built (NULL or not
@@ -33,5 +36,11 @@ struct nb_vm;
  * (it keeps the previous totals).
  */
 bool nb_metrics_vm_groups(void *vm, struct json_object *root);
+
+/* The "balloon" group's field names, and one balloon's values in their order. */
+#define NB_METRICS_BALLOON_NR 8
+extern const char *const nb_metrics_balloon_names[NB_METRICS_BALLOON_NR];
+void nb_metrics_balloon_values(const struct nb_virtio_balloon_counters *s,
+			       uint64_t v[NB_METRICS_BALLOON_NR]);
 
 #endif

@@ -9,6 +9,7 @@
  */
 #include "tests/unit/balloon_harness.h"
 #include "tests/unit/check_run.h"
+#include "vmm/metrics_dev.h"
 
 #define HINT (1ULL << NB_VIRTIO_BALLOON_F_FREE_PAGE_HINT)
 #define STATS (1ULL << NB_VIRTIO_BALLOON_F_STATS_VQ)
@@ -48,6 +49,20 @@ static void send_range(unsigned q, uint64_t gpa, uint32_t len)
 {
 	add_chain(q, 1, &gpa, &len, true);
 	notify((uint16_t)q);
+}
+
+/* The "balloon" metric group's field @name, from the device's counters. */
+static uint64_t metric(const char *name)
+{
+	struct nb_virtio_balloon_counters c = counters();
+	uint64_t v[NB_METRICS_BALLOON_NR];
+
+	nb_metrics_balloon_values(&c, v);
+	for (size_t i = 0; i < NB_METRICS_BALLOON_NR; i++)
+		if (!strcmp(nb_metrics_balloon_names[i], name))
+			return v[i];
+	ck_abort_msg("no balloon metric %s", name);
+	return 0;
 }
 
 static uint32_t config_irqs(void)
@@ -147,6 +162,13 @@ START_TEST(test_run_acknowledged)
 	ck_assert_uint_eq(counters().stale_hints, 1);
 	ck_assert(all(DATA_GPA + 0xc0000, 0x1000, 0x77));
 	ck_assert_uint_eq(used_idx(QH), 6);
+
+	/* The metrics' names for the hinting counters. */
+	ck_assert_uint_eq(metric("free_page_hint_freed"), 0x41000);
+	ck_assert_uint_eq(metric("free_page_hint_stale"), 1);
+	ck_assert_uint_eq(metric("free_page_hint_cmd_count"), 2);
+	ck_assert_uint_eq(metric("released_bytes"), 0x41000);
+	ck_assert_uint_eq(metric("event_fails"), 0);
 }
 END_TEST
 
