@@ -16,6 +16,7 @@
 #include <unistd.h>
 
 #include "devices/virtio_balloon.h"
+#include "tests/unit/fake_loop.h"
 
 #define RAM_GPA 0x40000000ULL
 #define RAM_MIB 4
@@ -25,46 +26,6 @@
 #define BUF_GPA (RAM_GPA + 0x80000)	     /* request buffers */
 #define DATA_GPA (RAM_GPA + (2ULL << 20))    /* pages the guest gives */
 #define PFN(gpa) ((uint32_t)((gpa) >> 12))
-
-/* The event loop as the device sees it: one fd at most. */
-struct fake_loop {
-	int fd;
-	nb_event_fn fn;
-	void *ctx;
-	int adds, removes, fail_add;
-};
-
-static int fake_add(void *lp, int fd, uint32_t events, nb_event_fn fn, void *ctx)
-{
-	struct fake_loop *l = lp;
-
-	(void)events;
-	if (l->fail_add)
-		return l->fail_add;
-	if (l->fd >= 0)
-		return -EEXIST;
-	*l = (struct fake_loop){
-	    .fd = fd, .fn = fn, .ctx = ctx, .adds = l->adds + 1, .removes = l->removes};
-	return 0;
-}
-
-static int fake_modify(void *lp, int fd, uint32_t events)
-{
-	(void)events;
-	return fd == ((struct fake_loop *)lp)->fd ? 0 : -ENOENT;
-}
-
-static int fake_remove(void *lp, int fd)
-{
-	struct fake_loop *l = lp;
-
-	if (fd < 0 || fd != l->fd)
-		return -ENOENT;
-	l->fd = -1;
-	l->fn = NULL;
-	l->removes++;
-	return 0;
-}
 
 static int irq_count;
 
@@ -89,10 +50,7 @@ static void setup(void)
 {
 	nb_mem_init(&mem);
 	ck_assert_int_eq(nb_mem_add_ram(&mem, RAM_GPA, RAM_SIZE, false), 0);
-	memset(&loop, 0, sizeof(loop));
-	loop.fd = -1;
-	ev = (struct nb_event_ops){
-	    .add = fake_add, .modify = fake_modify, .remove = fake_remove, .loop = &loop};
+	ev = fake_loop_ops(&loop);
 	irq_count = 0;
 	memset(avail_idx, 0, sizeof(avail_idx));
 	memset(next_desc, 0, sizeof(next_desc));

@@ -9,6 +9,7 @@
 
 #include "devices/virtio_rng.h"
 #include "tests/unit/check_run.h"
+#include "tests/unit/fake_loop.h"
 
 #define RAM_GPA 0x40000000ULL
 #define RAM_SIZE (4ULL << 20)
@@ -17,54 +18,6 @@
 #define AVAIL_GPA (RAM_GPA + 0x2000)
 #define USED_GPA (RAM_GPA + 0x3000)
 #define DATA_GPA (RAM_GPA + 0x10000)
-
-/* The event loop as the device sees it: one fd at most. */
-struct fake_loop {
-	int fd;
-	uint32_t events;
-	nb_event_fn fn;
-	void *ctx;
-	int adds, removes;
-	int fail_add; /* an -errno to return from add */
-};
-
-static int fake_add(void *loop, int fd, uint32_t events, nb_event_fn fn, void *ctx)
-{
-	struct fake_loop *l = loop;
-
-	if (l->fail_add)
-		return l->fail_add;
-	if (l->fd >= 0)
-		return -EEXIST;
-	l->fd = fd;
-	l->events = events;
-	l->fn = fn;
-	l->ctx = ctx;
-	l->adds++;
-	return 0;
-}
-
-static int fake_modify(void *loop, int fd, uint32_t events)
-{
-	struct fake_loop *l = loop;
-
-	if (fd != l->fd)
-		return -ENOENT;
-	l->events = events;
-	return 0;
-}
-
-static int fake_remove(void *loop, int fd)
-{
-	struct fake_loop *l = loop;
-
-	if (fd < 0 || fd != l->fd)
-		return -ENOENT;
-	l->fd = -1;
-	l->fn = NULL;
-	l->removes++;
-	return 0;
-}
 
 static int irq_count;
 
@@ -89,10 +42,7 @@ static void setup(void)
 {
 	nb_mem_init(&mem);
 	ck_assert_int_eq(nb_mem_add_ram(&mem, RAM_GPA, RAM_SIZE, false), 0);
-	memset(&loop, 0, sizeof(loop));
-	loop.fd = -1;
-	ev = (struct nb_event_ops){
-	    .add = fake_add, .modify = fake_modify, .remove = fake_remove, .loop = &loop};
+	ev = fake_loop_ops(&loop);
 	irq_count = 0;
 	avail_idx = 0;
 	next_desc = 0;
