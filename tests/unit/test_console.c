@@ -19,6 +19,7 @@
 
 #include "arch/aarch64/layout.h"
 #include "tests/unit/check_run.h"
+#include "tests/unit/fill_pipe.h"
 #include "tests/unit/irq_log.h"
 #include "vmm/console.h"
 
@@ -179,23 +180,6 @@ static struct nb_console_stats stats(struct nb_console *c)
 
 	nb_console_stats(c, &st);
 	return st;
-}
-
-/* Fills the pipe written by @wfd to capacity; @wfd stays blocking. */
-static size_t fill_pipe(int wfd)
-{
-	static const char junk[4096];
-	size_t total = 0;
-	ssize_t n;
-
-	ck_assert_int_eq(fcntl(wfd, F_SETFL, O_NONBLOCK), 0);
-	while ((n = write(wfd, junk, sizeof(junk))) > 0)
-		total += (size_t)n;
-	while ((n = write(wfd, junk, 1)) > 0)
-		total += (size_t)n;
-	ck_assert_int_eq(errno, EAGAIN);
-	ck_assert_int_eq(fcntl(wfd, F_SETFL, 0), 0);
-	return total;
 }
 
 static int pipe_queued(int rfd)

@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include "arch/aarch64/layout.h"
+#include "tests/unit/fill_pipe.h"
 #include "tests/unit/irq_log.h"
 #include "devices/serial.h"
 #include "tests/unit/check_run.h"
@@ -81,23 +82,6 @@ static struct nb_serial_out_stats out_stats(struct nb_serial *s)
 
 	nb_serial_out_stats(s, &st);
 	return st;
-}
-
-/* Fills the pipe written by @wfd to capacity; @wfd stays blocking. */
-static size_t fill_pipe(int wfd)
-{
-	static const char junk[4096];
-	size_t total = 0;
-	ssize_t n;
-
-	ck_assert_int_eq(fcntl(wfd, F_SETFL, O_NONBLOCK), 0);
-	while ((n = write(wfd, junk, sizeof(junk))) > 0)
-		total += (size_t)n;
-	while ((n = write(wfd, junk, 1)) > 0)
-		total += (size_t)n;
-	ck_assert_int_eq(errno, EAGAIN);
-	ck_assert_int_eq(fcntl(wfd, F_SETFL, 0), 0);
-	return total;
 }
 
 START_TEST(test_thr_output_lands_in_pipe)
