@@ -313,3 +313,27 @@ int nb_cj_from_file(const char *path, const char *what, nb_cj_text_parser *parse
 			   nb_cj_printable(name, sizeof(name), path), msg);
 	return ret;
 }
+
+bool nb_cj_add(struct json_object *o, const char *key, struct json_object *v, bool null_ok)
+{
+	if (!v && !null_ok)
+		return false;
+	if (json_object_object_add(o, key, v)) {
+		json_object_put(v);
+		return false;
+	}
+	return true;
+}
+
+struct json_object *nb_cj_str_or_null(const char *s)
+{
+	return s ? json_object_new_string(s) : NULL;
+}
+
+struct json_object *nb_cj_done(struct json_object *o, bool ok)
+{
+	if (ok)
+		return o;
+	json_object_put(o);
+	return NULL;
+}

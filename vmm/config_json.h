@@ -103,4 +103,14 @@ typedef int nb_cj_text_parser(void *ctx, const char *text, char *err, size_t err
 int nb_cj_from_file(const char *path, const char *what, nb_cj_text_parser *parse, void *ctx,
 		    char *err, size_t errlen);
 
+/*
+ * Writers (the dumps). nb_cj_add() adds @v under @key: a NULL @v is a JSON
+ * null when @null_ok, else out of memory (false, as when the add fails; @v
+ * is put then). nb_cj_str_or_null(): @s as a string, NULL for NULL.
+ * nb_cj_done(): @o when @ok, else NULL (@o put).
+ */
+bool nb_cj_add(struct json_object *o, const char *key, struct json_object *v, bool null_ok);
+struct json_object *nb_cj_str_or_null(const char *s);
+struct json_object *nb_cj_done(struct json_object *o, bool ok);
+
 #endif

@@ -159,42 +159,19 @@ int nb_config_parse_metrics(struct nb_metrics_config *m, struct json_object *o, 
 	return 0;
 }
 
-static struct json_object *str_or_null(const char *s)
-{
-	return s ? json_object_new_string(s) : NULL;
-}
-
-/* Adds @v under @key; a NULL @v is a JSON null when @null_ok, else out of memory. */
-static bool add(struct json_object *o, const char *key, struct json_object *v, bool null_ok)
-{
-	if (!v && !null_ok)
-		return false;
-	if (json_object_object_add(o, key, v)) {
-		json_object_put(v);
-		return false;
-	}
-	return true;
-}
-
-static struct json_object *done(struct json_object *o, bool ok)
-{
-	if (ok)
-		return o;
-	json_object_put(o);
-	return NULL;
-}
-
 struct json_object *nb_config_logger_to_json(const struct nb_logger_config *l)
 {
 	struct json_object *o = json_object_new_object();
 	bool ok = o;
 
-	ok = ok && add(o, "log_path", str_or_null(l->log_path), !l->log_path);
-	ok = ok && add(o, "level", json_object_new_string(nb_log_level_name(l->level)), false);
-	ok = ok && add(o, "show_level", json_object_new_boolean(l->show_level), false);
-	ok = ok && add(o, "show_log_origin", json_object_new_boolean(l->show_log_origin), false);
-	ok = ok && add(o, "module", str_or_null(l->module), !l->module);
-	return done(o, ok);
+	ok = ok && nb_cj_add(o, "log_path", nb_cj_str_or_null(l->log_path), !l->log_path);
+	ok =
+	    ok && nb_cj_add(o, "level", json_object_new_string(nb_log_level_name(l->level)), false);
+	ok = ok && nb_cj_add(o, "show_level", json_object_new_boolean(l->show_level), false);
+	ok = ok &&
+	     nb_cj_add(o, "show_log_origin", json_object_new_boolean(l->show_log_origin), false);
+	ok = ok && nb_cj_add(o, "module", nb_cj_str_or_null(l->module), !l->module);
+	return nb_cj_done(o, ok);
 }
 
 struct json_object *nb_config_metrics_to_json(const struct nb_metrics_config *m)
@@ -202,8 +179,9 @@ struct json_object *nb_config_metrics_to_json(const struct nb_metrics_config *m)
 	struct json_object *o = json_object_new_object();
 	bool ok = o;
 
-	ok = ok && add(o, "metrics_path", str_or_null(m->metrics_path), !m->metrics_path);
-	return done(o, ok);
+	ok = ok &&
+	     nb_cj_add(o, "metrics_path", nb_cj_str_or_null(m->metrics_path), !m->metrics_path);
+	return nb_cj_done(o, ok);
 }
 
 void nb_logger_config_free(struct nb_logger_config *l)
