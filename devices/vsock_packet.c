@@ -2,6 +2,7 @@
 /* virtio-vsock packet headers: decoding, encoding and the guest's rules. */
 #include "devices/vsock_packet.h"
 
+#include <stdbool.h>
 #include <string.h>
 
 static uint16_t get16(const uint8_t *p)
@@ -107,47 +108,43 @@ unsigned int nb_vsock_iov_slice(const struct iovec *iov, unsigned int n, size_t 
 	return k;
 }
 
-size_t nb_vsock_iov_read(const struct iovec *iov, unsigned int n, size_t off, void *dst, size_t len)
+/* Copies @len bytes between @buf and the iovecs from @off on, into them when @to_iov. */
+static size_t iov_copy(const struct iovec *iov, unsigned int n, size_t off, uint8_t *buf,
+		       size_t len, bool to_iov)
 {
 	size_t done = 0;
 
 	for (unsigned int i = 0; i < n && done < len; i++) {
 		size_t l = iov[i].iov_len;
+		uint8_t *at;
 
 		if (off >= l) {
 			off -= l;
 			continue;
 		}
+		at = (uint8_t *)iov[i].iov_base + off;
 		l -= off;
 		if (l > len - done)
 			l = len - done;
-		memcpy((uint8_t *)dst + done, (const uint8_t *)iov[i].iov_base + off, l);
+		if (to_iov)
+			memcpy(at, buf + done, l);
+		else
+			memcpy(buf + done, at, l);
 		done += l;
 		off = 0;
 	}
 	return done;
 }
 
+size_t nb_vsock_iov_read(const struct iovec *iov, unsigned int n, size_t off, void *dst, size_t len)
+{
+	return iov_copy(iov, n, off, dst, len, false);
+}
+
 size_t nb_vsock_iov_write(const struct iovec *iov, unsigned int n, size_t off, const void *src,
 			  size_t len)
 {
-	size_t done = 0;
-
-	for (unsigned int i = 0; i < n && done < len; i++) {
-		size_t l = iov[i].iov_len;
-
-		if (off >= l) {
-			off -= l;
-			continue;
-		}
-		l -= off;
-		if (l > len - done)
-			l = len - done;
-		memcpy((uint8_t *)iov[i].iov_base + off, (const uint8_t *)src + done, l);
-		done += l;
-		off = 0;
-	}
-	return done;
+	return iov_copy(iov, n, off, (uint8_t *)(uintptr_t)src, len, true);
 }
 
 enum nb_vsock_pkt_err nb_vsock_pkt_parse(const struct iovec *iov, unsigned int n,
