@@ -212,6 +212,17 @@ unsigned nb_blk_io_reap(struct nb_blk_io *io, nb_blk_io_done_fn fn, void *ctx)
 	return n;
 }
 
+/* Waits for a completion; false when the ring is broken (nothing more will come). */
+static bool wait_cqe(struct nb_blk_io *io, struct io_uring_cqe **cqe)
+{
+	int r;
+
+	do
+		r = io_uring_wait_cqe(&io->ring, cqe);
+	while (r == -EINTR);
+	return r >= 0;
+}
+
 void nb_blk_io_drain(struct nb_blk_io *io)
 {
 	if (!io->async)
@@ -219,12 +230,9 @@ void nb_blk_io_drain(struct nb_blk_io *io)
 	nb_blk_io_submit(io);
 	while (io->inflight) {
 		struct io_uring_cqe *cqe;
-		int r = io_uring_wait_cqe(&io->ring, &cqe);
 
-		if (r == -EINTR)
-			continue;
-		if (r < 0)
-			break; /* the ring is broken: nothing more will come */
+		if (!wait_cqe(io, &cqe))
+			break;
 		io_uring_cqe_seen(&io->ring, cqe);
 		io->inflight--;
 	}
@@ -240,12 +248,9 @@ void nb_blk_io_settle(struct nb_blk_io *io, nb_blk_io_done_fn fn, void *ctx)
 	nb_blk_io_submit(io);
 	while (io->inflight) {
 		struct io_uring_cqe *cqe;
-		int r = io_uring_wait_cqe(&io->ring, &cqe);
 
-		if (r == -EINTR)
-			continue;
-		if (r < 0)
-			break; /* the ring is broken: nothing more will come */
+		if (!wait_cqe(io, &cqe))
+			break;
 		nb_blk_io_reap(io, fn, ctx);
 	}
 }
