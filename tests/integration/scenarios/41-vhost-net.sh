@@ -79,10 +79,7 @@ sed 's/nb.run=\/guest-net.sh/nb.hold=60/' /tmp/vh.json >/tmp/hold.json
 rm -f /tmp/vh.sock
 nestbox --config-file /tmp/hold.json --api-sock /tmp/vh.sock </dev/null >/tmp/hold.out 2>&1 &
 hold=$!
-set +x
-i=0
-while [ ! -S /tmp/vh.sock ] && [ $i -lt 100 ]; do sleep 0.2; i=$((i + 1)); done
-set -x
+wait_line /tmp/hold.out NESTBOX-GUEST-OK $hold
 nb-curl /tmp/vh.sock PATCH /vm '{"state": "Paused"}'
 out=$(nb-curl /tmp/vh.sock PUT /snapshot/create '{"snapshot_path": "/tmp/vh.snap", "mem_file_path": "/tmp/vh.mem"}' || true)
 echo "$out"
