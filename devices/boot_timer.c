@@ -7,7 +7,7 @@
 
 uint64_t nb_monotonic_ns(void)
 {
-	struct timespec ts = { 0 };
+	struct timespec ts = {0};
 
 	clock_gettime(CLOCK_MONOTONIC, &ts); /* cannot fail for this clock */
 	return (uint64_t)ts.tv_sec * 1000000000ULL + (uint64_t)ts.tv_nsec;
@@ -58,6 +58,6 @@ static void boot_timer_write(void *opaque, uint64_t offset, const uint8_t *data,
 }
 
 const struct nb_mmio_ops nb_boot_timer_mmio_ops = {
-	.read = boot_timer_read,
-	.write = boot_timer_write,
+    .read = boot_timer_read,
+    .write = boot_timer_write,
 };

@@ -81,7 +81,10 @@ int nb_mmio_bus_add(struct nb_mmio_bus *bus, uint64_t base, uint64_t size,
 		return ret;
 	memmove(&bus->regions[i + 1], &bus->regions[i], (bus->nr - i) * sizeof(bus->regions[0]));
 	bus->regions[i] = (struct nb_mmio_region){
-		.base = base, .size = size, .ops = ops, .opaque = opaque,
+	    .base = base,
+	    .size = size,
+	    .ops = ops,
+	    .opaque = opaque,
 	};
 	bus->nr++;
 	return 0;

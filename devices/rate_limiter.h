@@ -24,16 +24,16 @@ struct nb_token_bucket_params {
 
 struct nb_token_bucket {
 	struct nb_token_bucket_params p;
-	uint64_t budget;	/* tokens now */
-	uint64_t burst;		/* one-time burst left */
-	uint64_t last_ns;	/* when budget was last refilled */
+	uint64_t budget;  /* tokens now */
+	uint64_t burst;	  /* one-time burst left */
+	uint64_t last_ns; /* when budget was last refilled */
 };
 
 enum nb_token_type { NB_TOKENS_BYTES, NB_TOKENS_OPS };
 
 struct nb_rate_limiter {
 	struct nb_token_bucket bw, ops;
-	int timer_fd;		/* -1 when nothing is limited */
+	int timer_fd; /* -1 when nothing is limited */
 	bool blocked;
 	uint64_t (*now_ns)(void); /* CLOCK_MONOTONIC, or a test's clock */
 };

@@ -23,7 +23,7 @@
 #define RTC_BIT_AI 0x1 /* the alarm (match) interrupt, in IMSC/RIS/MIS/ICR */
 
 /* PeriphID0-3 (PL031, revision 0) then CellID0-3 (0xB105F00D), one a word. */
-static const uint8_t rtc_ids[8] = { 0x31, 0x10, 0x04, 0x00, 0x0d, 0xf0, 0x05, 0xb1 };
+static const uint8_t rtc_ids[8] = {0x31, 0x10, 0x04, 0x00, 0x0d, 0xf0, 0x05, 0xb1};
 
 struct nb_rtc {
 	pthread_mutex_t lock;
@@ -32,14 +32,14 @@ struct nb_rtc {
 	time_t (*now)(void *ctx);
 	void *ctx;
 	uint32_t offset; /* counter = (uint32_t)now + offset */
-	uint32_t last;   /* the counter at the previous catch-up */
+	uint32_t last;	 /* the counter at the previous catch-up */
 	uint32_t mr, lr;
 	bool imsc, ris;
 };
 
 static time_t rtc_wall_clock(void *ctx)
 {
-	struct timespec ts = { 0 };
+	struct timespec ts = {0};
 
 	(void)ctx;
 	clock_gettime(CLOCK_REALTIME, &ts); /* cannot fail for this clock */
@@ -156,8 +156,8 @@ static void rtc_mmio_write(void *opaque, uint64_t offset, const uint8_t *data, u
 }
 
 const struct nb_mmio_ops nb_rtc_mmio_ops = {
-	.read = rtc_mmio_read,
-	.write = rtc_mmio_write,
+    .read = rtc_mmio_read,
+    .write = rtc_mmio_write,
 };
 
 struct nb_rtc *nb_rtc_new(struct nb_irq irq, time_t (*now)(void *ctx), void *ctx)

@@ -354,8 +354,8 @@ static void serial_mmio_write(void *opaque, uint64_t offset, const uint8_t *data
 }
 
 const struct nb_mmio_ops nb_serial_mmio_ops = {
-	.read = serial_mmio_read,
-	.write = serial_mmio_write,
+    .read = serial_mmio_read,
+    .write = serial_mmio_write,
 };
 
 struct nb_serial *nb_serial_new_limited(int out_fd, struct nb_irq irq, uint64_t out_limit)
@@ -455,7 +455,7 @@ uint64_t nb_serial_out_limit(const struct nb_serial *s)
 /* Whether out_fd takes a write now without blocking; errors count as yes. */
 static bool out_writable(const struct serial_out *o)
 {
-	struct pollfd p = { .fd = o->fd, .events = POLLOUT };
+	struct pollfd p = {.fd = o->fd, .events = POLLOUT};
 	int r;
 
 	if (o->regular)

@@ -30,10 +30,10 @@
 #include "devices/virtq.h"
 #include "vmm/guest_mem.h"
 
-#define NB_VIRTIO_MMIO_SIZE 0x200	   /* registers and config space */
-#define NB_VIRTIO_MMIO_QUEUE_NOTIFY 0x50   /* the ioeventfd address (4 bytes) */
-#define NB_VIRTIO_MMIO_INTERRUPT_ACK 0x64  /* kernel_vring devices: an ioeventfd too */
-#define NB_VIRTIO_MMIO_CONFIG 0x100	   /* device config space starts here */
+#define NB_VIRTIO_MMIO_SIZE 0x200	  /* registers and config space */
+#define NB_VIRTIO_MMIO_QUEUE_NOTIFY 0x50  /* the ioeventfd address (4 bytes) */
+#define NB_VIRTIO_MMIO_INTERRUPT_ACK 0x64 /* kernel_vring devices: an ioeventfd too */
+#define NB_VIRTIO_MMIO_CONFIG 0x100	  /* device config space starts here */
 #define NB_VIRTIO_MAX_QUEUES 8
 
 /* Device status bits (2.1). */
@@ -91,10 +91,10 @@ struct nb_virtio_dev_ops {
 /* What a device model tells the transport about itself. */
 struct nb_virtio_device {
 	uint32_t device_id;
-	uint64_t features;	/* offered; VERSION_1 is added by the transport */
-	uint16_t nr_queues;	/* 1..NB_VIRTIO_MAX_QUEUES */
+	uint64_t features;	 /* offered; VERSION_1 is added by the transport */
+	uint16_t nr_queues;	 /* 1..NB_VIRTIO_MAX_QUEUES */
 	uint16_t queue_max_size; /* power of 2, <= NB_VIRTQ_MAX_SIZE */
-	uint32_t config_size;	/* bytes, <= NB_VIRTIO_MMIO_SIZE - NB_VIRTIO_MMIO_CONFIG */
+	uint32_t config_size;	 /* bytes, <= NB_VIRTIO_MMIO_SIZE - NB_VIRTIO_MMIO_CONFIG */
 	const struct nb_virtio_dev_ops *ops;
 	void *dev;
 	/*
@@ -109,13 +109,13 @@ struct nb_virtio_device {
 /* The transport's registers: plain data, saved and restored by snapshots. */
 struct nb_virtio_mmio_state {
 	uint32_t device_features_sel, driver_features_sel;
-	uint64_t driver_features;	/* what the driver wrote */
-	uint64_t acked_features;	/* driver_features, fixed at FEATURES_OK */
+	uint64_t driver_features; /* what the driver wrote */
+	uint64_t acked_features;  /* driver_features, fixed at FEATURES_OK */
 	uint32_t queue_sel;
 	uint32_t status;
 	uint32_t interrupt_status;
 	uint32_t config_generation;
-	bool activated;			/* activate() succeeded, reset() not yet called */
+	bool activated; /* activate() succeeded, reset() not yet called */
 	struct nb_virtq queues[NB_VIRTIO_MAX_QUEUES];
 };
 
@@ -138,7 +138,7 @@ struct nb_virtio_mmio {
 	pthread_mutex_t lock;
 	struct nb_virtio_device dev;
 	const struct nb_guest_mem *mem;
-	struct nb_irq irq;		/* edge-triggered SPI */
+	struct nb_irq irq; /* edge-triggered SPI */
 	struct nb_virtio_mmio_state s;
 	struct nb_virtio_kernel_fds kfds;
 	/*

@@ -23,8 +23,8 @@
 
 #include "vmm/guest_mem.h"
 
-#define NB_VIRTQ_MAX_SIZE 256	/* largest queue size a nestbox device offers */
-#define NB_VIRTQ_MAX_CHAIN 256	/* buffers in one chain, indirect ones included */
+#define NB_VIRTQ_MAX_SIZE 256  /* largest queue size a nestbox device offers */
+#define NB_VIRTQ_MAX_CHAIN 256 /* buffers in one chain, indirect ones included */
 
 /* Descriptor flags (virtio 1.x 2.7.5). */
 #define NB_VIRTQ_DESC_F_NEXT 1
@@ -36,16 +36,16 @@
 
 struct nb_virtq {
 	/* Written by the driver through the transport. */
-	uint16_t size;		/* QueueNum: a power of 2, 1..max_size */
-	uint16_t max_size;	/* QueueNumMax, set by the device */
-	bool ready;		/* QueueReady */
+	uint16_t size;	   /* QueueNum: a power of 2, 1..max_size */
+	uint16_t max_size; /* QueueNumMax, set by the device */
+	bool ready;	   /* QueueReady */
 	uint64_t desc_addr, avail_addr, used_addr;
 	/* Negotiated features that change how the rings are used. */
-	bool event_idx;		/* VIRTIO_F_RING_EVENT_IDX */
-	bool indirect;		/* VIRTIO_F_INDIRECT_DESC */
+	bool event_idx; /* VIRTIO_F_RING_EVENT_IDX */
+	bool indirect;	/* VIRTIO_F_INDIRECT_DESC */
 	/* The device's position. */
-	uint16_t next_avail;	/* the next avail ring entry to take */
-	uint16_t next_used;	/* the used index after the last push */
+	uint16_t next_avail;	 /* the next avail ring entry to take */
+	uint16_t next_used;	 /* the used index after the last push */
 	uint16_t signalled_used; /* next_used when the driver was last interrupted */
 	bool signalled_valid;	 /* signalled_used means something */
 };
@@ -54,8 +54,8 @@ struct nb_virtq {
 struct nb_virtq_buf {
 	uint64_t gpa;
 	uint32_t len;
-	bool write;		/* device-writable */
-	uint8_t *host;		/* nb_mem_ptr(gpa, len); non-NULL even if len is 0 */
+	bool write;    /* device-writable */
+	uint8_t *host; /* nb_mem_ptr(gpa, len); non-NULL even if len is 0 */
 };
 
 /*
@@ -63,10 +63,10 @@ struct nb_virtq_buf {
  * (a readable buffer after a writable one makes the chain invalid).
  */
 struct nb_virtq_chain {
-	uint16_t head;		/* the id to push back */
-	uint16_t nr;		/* buffers in bufs[] */
-	uint16_t nr_read;	/* the first nr_read buffers are device-readable */
-	uint64_t read_len, write_len;	/* total bytes of each kind */
+	uint16_t head;		      /* the id to push back */
+	uint16_t nr;		      /* buffers in bufs[] */
+	uint16_t nr_read;	      /* the first nr_read buffers are device-readable */
+	uint64_t read_len, write_len; /* total bytes of each kind */
 	struct nb_virtq_buf bufs[NB_VIRTQ_MAX_CHAIN];
 };
 

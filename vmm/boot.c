@@ -43,11 +43,12 @@ static int load_initrd(const char *path, struct nb_guest_mem *mem, uint64_t floo
 		return -EINVAL;
 	}
 	if (size > top - floor) {
-		snprintf(err, errlen,
-			 "initrd %s: %llu MiB does not fit in guest RAM beside the kernel (%llu MiB "
-			 "free): raise machine-config.mem_size_mib",
-			 path, (unsigned long long)(size + MIB - 1) / MIB,
-			 (unsigned long long)(top - floor) / MIB);
+		snprintf(
+		    err, errlen,
+		    "initrd %s: %llu MiB does not fit in guest RAM beside the kernel (%llu MiB "
+		    "free): raise machine-config.mem_size_mib",
+		    path, (unsigned long long)(size + MIB - 1) / MIB,
+		    (unsigned long long)(top - floor) / MIB);
 		close(fd);
 		return -ENOSPC;
 	}

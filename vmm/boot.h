@@ -13,7 +13,7 @@
 #include "vmm/guest_mem.h"
 
 struct nb_boot_layout {
-	uint64_t entry;		/* the kernel's first instruction */
+	uint64_t entry; /* the kernel's first instruction */
 	uint64_t kernel_end;
 	uint64_t initrd_start, initrd_size;
 	uint64_t fdt_addr;

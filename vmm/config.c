@@ -193,9 +193,8 @@ static int check_machine(const struct nb_machine_config *m, char *err, size_t er
 	if (m->hide_nv2 && !m->nested)
 		return nb_cj_fail(err, errlen, -EINVAL, "%s.hide_nv2: requires nested", S_MACHINE);
 	/* The range and RAM against the layout; the host's limit is checked at the start. */
-	if (m->ipa_bits &&
-	    nb_ipa_choose(m->ipa_bits, (uint64_t)m->mem_size_mib << 20, NB_IPA_MAX_BITS, err,
-			  errlen) < 0)
+	if (m->ipa_bits && nb_ipa_choose(m->ipa_bits, (uint64_t)m->mem_size_mib << 20,
+					 NB_IPA_MAX_BITS, err, errlen) < 0)
 		return -EINVAL;
 	return 0;
 }
@@ -295,8 +294,8 @@ int nb_config_parse_machine(struct nb_machine_config *m, struct json_object *o, 
 			    size_t errlen)
 {
 	static const char *const known[] = {
-	    "vcpu_count", "mem_size_mib", "smt", "track_dirty_pages", "huge_pages", "nested",
-	    "el2_e2h0",	  "hide_nv2",	  "ipa_bits",	 NULL,
+	    "vcpu_count", "mem_size_mib", "smt",      "track_dirty_pages", "huge_pages",
+	    "nested",	  "el2_e2h0",	  "hide_nv2", "ipa_bits",	   NULL,
 	};
 	static const char *const unsupported[] = {"cpu_template", NULL};
 	struct nb_machine_config t = {0};

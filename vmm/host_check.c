@@ -12,9 +12,8 @@ static const char *yes(bool b)
 	return b ? "yes" : "no";
 }
 
-static void print_table(const char *path, const struct nb_host_caps *c,
-			const char *plain, const char *nested,
-			const char *nested_e2h0, FILE *out)
+static void print_table(const char *path, const struct nb_host_caps *c, const char *plain,
+			const char *nested, const char *nested_e2h0, FILE *out)
 {
 	fprintf(out, "nestbox host-check: %s\n", path);
 	fprintf(out, "  %-28s %d\n", "KVM API version", c->api_version);
@@ -27,8 +26,7 @@ static void print_table(const char *path, const struct nb_host_caps *c,
 	fprintf(out, "  %-28s %s\n", "GICv3 (vgic-v3)", yes(c->gicv3));
 	fprintf(out, "  %-28s %s\n", "KVM_CAP_COUNTER_OFFSET", yes(c->counter_offset));
 	fprintf(out, "  %-28s %s\n", "PSCI 0.2", yes(c->psci_0_2));
-	fprintf(out, "  %-28s %d (recommended %d)\n", "max vCPUs", c->max_vcpus,
-		c->nr_vcpus);
+	fprintf(out, "  %-28s %d (recommended %d)\n", "max vCPUs", c->max_vcpus, c->nr_vcpus);
 	fprintf(out, "  %-28s %s\n", "kvm-arm.mode=nested", yes(c->nested_cmdline));
 	fprintf(out, "  %-28s %s\n", "host is itself a VM", yes(c->in_vm));
 	fprintf(out, "plain microVMs: %s%s\n", plain ? "not supported: " : "supported",
@@ -36,15 +34,13 @@ static void print_table(const char *path, const struct nb_host_caps *c,
 	if (nested)
 		fprintf(out, "nested guests: %s\n", nested);
 	else if (nested_e2h0)
-		fprintf(out, "nested guests: supported (VHE only; non-VHE: %s)\n",
-			nested_e2h0);
+		fprintf(out, "nested guests: supported (VHE only; non-VHE: %s)\n", nested_e2h0);
 	else
 		fprintf(out, "nested guests: supported (VHE and non-VHE)\n");
 }
 
-static void print_json(const char *path, const struct nb_host_caps *c,
-		       const char *plain, const char *nested,
-		       const char *nested_e2h0, FILE *out)
+static void print_json(const char *path, const struct nb_host_caps *c, const char *plain,
+		       const char *nested, const char *nested_e2h0, FILE *out)
 {
 	json_object *o = json_object_new_object();
 	json_object *p = json_object_new_object();
@@ -57,8 +53,7 @@ static void print_json(const char *path, const struct nb_host_caps *c,
 	json_object_object_add(o, "max_ipa_bits",
 			       json_object_new_int(c->ipa_max ? c->ipa_max : 40));
 	json_object_object_add(o, "gicv3", json_object_new_boolean(c->gicv3));
-	json_object_object_add(o, "counter_offset",
-			       json_object_new_boolean(c->counter_offset));
+	json_object_object_add(o, "counter_offset", json_object_new_boolean(c->counter_offset));
 	json_object_object_add(o, "psci_0_2", json_object_new_boolean(c->psci_0_2));
 	json_object_object_add(o, "max_vcpus", json_object_new_int(c->max_vcpus));
 	json_object_object_add(o, "recommended_vcpus", json_object_new_int(c->nr_vcpus));
@@ -72,12 +67,15 @@ static void print_json(const char *path, const struct nb_host_caps *c,
 	json_object_object_add(n, "supported", json_object_new_boolean(!nested));
 	json_object_object_add(n, "non_vhe", json_object_new_boolean(!nested_e2h0));
 	json_object_object_add(n, "reason",
-			       nested ? json_object_new_string(nested) :
-			       nested_e2h0 ? json_object_new_string(nested_e2h0) : NULL);
+			       nested	     ? json_object_new_string(nested)
+			       : nested_e2h0 ? json_object_new_string(nested_e2h0)
+					     : NULL);
 	json_object_object_add(o, "nested_guests", n);
 
-	fprintf(out, "%s\n", json_object_to_json_string_ext(o, JSON_C_TO_STRING_PRETTY | JSON_C_TO_STRING_SPACED |
-							    JSON_C_TO_STRING_NOSLASHESCAPE));
+	fprintf(out, "%s\n",
+		json_object_to_json_string_ext(o, JSON_C_TO_STRING_PRETTY |
+						      JSON_C_TO_STRING_SPACED |
+						      JSON_C_TO_STRING_NOSLASHESCAPE));
 	json_object_put(o);
 }
 
@@ -95,8 +93,7 @@ int nb_host_check(const char *kvm_path, bool json, FILE *out)
 	r = nb_host_probe(fd, &caps, NULL, NULL);
 	close(fd);
 	if (r < 0) {
-		fprintf(stderr, "nestbox: %s: not a KVM device (%s)\n", kvm_path,
-			strerror(-r));
+		fprintf(stderr, "nestbox: %s: not a KVM device (%s)\n", kvm_path, strerror(-r));
 		return 1;
 	}
 	const char *plain = nb_host_plain_verdict(&caps);

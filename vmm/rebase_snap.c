@@ -37,7 +37,8 @@ int main(int argc, char **argv)
 		}
 	}
 	if (!base || !diff || optind != argc) {
-		fprintf(stderr, "nestbox-rebase-snap: give --base-file and --diff-file, nothing else\n");
+		fprintf(stderr,
+			"nestbox-rebase-snap: give --base-file and --diff-file, nothing else\n");
 		return 1;
 	}
 	bfd = open(base, O_WRONLY | O_CLOEXEC);

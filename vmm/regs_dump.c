@@ -19,9 +19,9 @@ static int dump_vcpu(int fd, uint32_t idx, FILE *out)
 	if (r)
 		return r;
 	for (size_t i = 0; i < n; i++) {
-		uint64_t id = ids[i], val[2] = { 0, 0 };
+		uint64_t id = ids[i], val[2] = {0, 0};
 		uint64_t size = 1ULL << ((id & KVM_REG_SIZE_MASK) >> KVM_REG_SIZE_SHIFT);
-		struct kvm_one_reg reg = { .id = id, .addr = (uintptr_t)val };
+		struct kvm_one_reg reg = {.id = id, .addr = (uintptr_t)val};
 		char name[64];
 
 		if (size > sizeof(val))
@@ -29,12 +29,13 @@ static int dump_vcpu(int fd, uint32_t idx, FILE *out)
 		if (nb_reg_format_name(id, name, sizeof(name)) < 0)
 			snprintf(name, sizeof(name), "REG_0x%" PRIx64, id);
 		if (ioctl(fd, KVM_GET_ONE_REG, &reg) < 0) {
-			fprintf(out, "vcpu%u %s <%s>\n", idx, name, errno == ENOENT ? "absent" : "unreadable");
+			fprintf(out, "vcpu%u %s <%s>\n", idx, name,
+				errno == ENOENT ? "absent" : "unreadable");
 			continue;
 		}
 		if (size == 16)
-			fprintf(out, "vcpu%u %s 0x%016" PRIx64 "%016" PRIx64 "\n", idx, name, val[1],
-				val[0]);
+			fprintf(out, "vcpu%u %s 0x%016" PRIx64 "%016" PRIx64 "\n", idx, name,
+				val[1], val[0]);
 		else
 			fprintf(out, "vcpu%u %s 0x%" PRIx64 "\n", idx, name, val[0]);
 	}

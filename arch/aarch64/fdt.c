@@ -45,8 +45,8 @@ static void fw_check(struct fdt_writer *w, int ret)
 		w->err = ret;
 }
 
-static __attribute__((format(printf, 2, 3)))
-void fw_begin(struct fdt_writer *w, const char *fmt, ...)
+static __attribute__((format(printf, 2, 3))) void fw_begin(struct fdt_writer *w, const char *fmt,
+							   ...)
 {
 	char name[NB_FDT_NAME_MAX];
 	va_list ap;
@@ -102,8 +102,7 @@ static void fw_str(struct fdt_writer *w, const char *name, const char *val)
 /* A string list literal such as "a\0b": sizeof() counts the final NUL. */
 #define fw_strlist(w, name, lit) fw_prop(w, name, lit, sizeof(lit))
 
-static void fw_cells(struct fdt_writer *w, const char *name, const uint32_t *cells,
-		     unsigned int n)
+static void fw_cells(struct fdt_writer *w, const char *name, const uint32_t *cells, unsigned int n)
 {
 	fdt32_t be[NB_FDT_MAX_CELLS];
 	unsigned int i;
@@ -122,14 +121,14 @@ static void fw_cells(struct fdt_writer *w, const char *name, const uint32_t *cel
 /* reg = <base size> with #address-cells = #size-cells = 2. */
 static void fw_reg(struct fdt_writer *w, uint64_t base, uint64_t size)
 {
-	const uint32_t reg[] = { base >> 32, (uint32_t)base, size >> 32, (uint32_t)size };
+	const uint32_t reg[] = {base >> 32, (uint32_t)base, size >> 32, (uint32_t)size};
 
 	fw_cells(w, "reg", reg, 4);
 }
 
 static void fw_spi(struct fdt_writer *w, uint32_t spi, uint32_t type)
 {
-	const uint32_t irq[] = { GIC_SPI, spi, type };
+	const uint32_t irq[] = {GIC_SPI, spi, type};
 
 	fw_cells(w, "interrupts", irq, 3);
 }
@@ -219,8 +218,8 @@ static uint32_t ppi_flags(const struct nb_fdt_params *p)
 	return (((1U << n) - 1) << GIC_PPI_CPU_MASK_SHIFT) | IRQ_TYPE_LEVEL_HIGH;
 }
 
-static void add_chosen(struct fdt_writer *w, const struct nb_fdt_params *p,
-		       const uint8_t *rng_seed, uint64_t kaslr_seed)
+static void add_chosen(struct fdt_writer *w, const struct nb_fdt_params *p, const uint8_t *rng_seed,
+		       uint64_t kaslr_seed)
 {
 	char path[NB_FDT_NAME_MAX];
 	uint32_t i;
@@ -283,12 +282,11 @@ static void add_psci(struct fdt_writer *w, const struct nb_fdt_params *p)
 static void add_gic(struct fdt_writer *w, const struct nb_fdt_params *p)
 {
 	const uint32_t reg[] = {
-		p->gic_dist_base >> 32, (uint32_t)p->gic_dist_base,
-		p->gic_dist_size >> 32, (uint32_t)p->gic_dist_size,
-		p->gic_redist_base >> 32, (uint32_t)p->gic_redist_base,
-		p->gic_redist_size >> 32, (uint32_t)p->gic_redist_size,
+	    p->gic_dist_base >> 32,	(uint32_t)p->gic_dist_base,   p->gic_dist_size >> 32,
+	    (uint32_t)p->gic_dist_size, p->gic_redist_base >> 32,     (uint32_t)p->gic_redist_base,
+	    p->gic_redist_size >> 32,	(uint32_t)p->gic_redist_size,
 	};
-	const uint32_t maint[] = { GIC_PPI, NB_PPI_MAINT, ppi_flags(p) };
+	const uint32_t maint[] = {GIC_PPI, NB_PPI_MAINT, ppi_flags(p)};
 
 	fw_begin(w, "intc@%" PRIx64, p->gic_dist_base);
 	fw_str(w, "compatible", "arm,gic-v3");
@@ -308,7 +306,7 @@ static void add_timer(struct fdt_writer *w, const struct nb_fdt_params *p)
 {
 	/* Binding order: secure phys, non-secure phys, virt, hyp phys, hyp virt. */
 	const uint32_t ppis[] = {
-		NB_PPI_STIMER, NB_PPI_PTIMER, NB_PPI_VTIMER, NB_PPI_HPTIMER, NB_PPI_HVTIMER,
+	    NB_PPI_STIMER, NB_PPI_PTIMER, NB_PPI_VTIMER, NB_PPI_HPTIMER, NB_PPI_HVTIMER,
 	};
 	unsigned int i, n = p->el2 ? 5 : 4;
 	uint32_t irqs[5 * 3];
@@ -370,7 +368,7 @@ static void add_devices(struct fdt_writer *w, const struct nb_fdt_params *p)
 int nb_fdt_build(const struct nb_fdt_params *p, void *buf, size_t bufsize)
 {
 	uint8_t rng_seed[NB_FDT_RNG_SEED_SIZE];
-	struct fdt_writer w = { .fdt = buf };
+	struct fdt_writer w = {.fdt = buf};
 	uint64_t kaslr_seed;
 	int ret;
 

@@ -51,13 +51,13 @@ struct nb_fdt_mmio_dev {
 struct nb_fdt_params {
 	uint64_t ram_base, ram_size;
 	uint32_t nr_cpus;
-	const uint64_t *mpidrs;		/* nr_cpus raw MPIDR_EL1 values, distinct affinities */
-	bool el2;			/* the guest is a hypervisor booted at vEL2 */
+	const uint64_t *mpidrs; /* nr_cpus raw MPIDR_EL1 values, distinct affinities */
+	bool el2;		/* the guest is a hypervisor booted at vEL2 */
 	uint64_t gic_dist_base, gic_dist_size;
-	uint64_t gic_redist_base, gic_redist_size;	/* one redistributor region */
-	const char *bootargs;		/* may be NULL */
-	uint64_t initrd_start, initrd_size;	/* size 0: no initrd */
-	const struct nb_fdt_mmio_dev *devs;	/* nr_devs nodes, in this order */
+	uint64_t gic_redist_base, gic_redist_size; /* one redistributor region */
+	const char *bootargs;			   /* may be NULL */
+	uint64_t initrd_start, initrd_size;	   /* size 0: no initrd */
+	const struct nb_fdt_mmio_dev *devs;	   /* nr_devs nodes, in this order */
 	uint32_t nr_devs;
 };
 

@@ -19,10 +19,10 @@
 
 /* EFI zboot header (the kernel's drivers/firmware/efi/libstub/zboot-header.S). */
 #define ZBOOT_HDR_SIZE 56
-#define ZBOOT_MAGIC_OFF 4	/* "zimg" */
-#define ZBOOT_PAYLOAD_OFF 8	/* le32: payload offset from the file start */
-#define ZBOOT_PAYLOAD_SIZE 12	/* le32: payload size */
-#define ZBOOT_COMP_TYPE 24	/* NUL-terminated compression name, e.g. "gzip" */
+#define ZBOOT_MAGIC_OFF 4     /* "zimg" */
+#define ZBOOT_PAYLOAD_OFF 8   /* le32: payload offset from the file start */
+#define ZBOOT_PAYLOAD_SIZE 12 /* le32: payload size */
+#define ZBOOT_COMP_TYPE 24    /* NUL-terminated compression name, e.g. "gzip" */
 #define ZBOOT_COMP_TYPE_LEN 32
 
 static uint32_t get_le32(const uint8_t *p)
@@ -35,8 +35,8 @@ static uint64_t get_le64(const uint8_t *p)
 	return (uint64_t)get_le32(p) | (uint64_t)get_le32(p + 4) << 32;
 }
 
-__attribute__((format(printf, 3, 4))) static void set_err(char *err, size_t errlen,
-							   const char *fmt, ...)
+__attribute__((format(printf, 3, 4))) static void set_err(char *err, size_t errlen, const char *fmt,
+							  ...)
 {
 	va_list ap;
 
@@ -108,7 +108,7 @@ static int parse_header(const uint8_t *buf, size_t len, uint64_t file_size,
 int nb_image_parse_header(const uint8_t *buf, size_t len, struct nb_image_info *info, char *err,
 			  size_t errlen)
 {
-	*info = (struct nb_image_info){ 0 };
+	*info = (struct nb_image_info){0};
 	return parse_header(buf, len, len, info, err, errlen);
 }
 
@@ -118,7 +118,7 @@ struct kfile {
 	const char *path;
 	int fd;
 	uint64_t size;
-	const uint8_t *map;	/* the whole file, for compressed formats */
+	const uint8_t *map; /* the whole file, for compressed formats */
 	char *err;
 	size_t errlen;
 };
@@ -150,8 +150,7 @@ static const char *fmt_size(char *buf, size_t len, uint64_t n, bool round_up)
 {
 	uint64_t unit = n >= MIB ? MIB : 1024;
 
-	snprintf(buf, len, "%llu %s",
-		 (unsigned long long)(n / unit + (round_up && n % unit != 0)),
+	snprintf(buf, len, "%llu %s", (unsigned long long)(n / unit + (round_up && n % unit != 0)),
 		 unit == MIB ? "MiB" : "KiB");
 	return buf;
 }
@@ -307,12 +306,12 @@ static const char *other_compression(const uint8_t *h, size_t len)
 		uint8_t magic[6];
 		size_t len;
 	} formats[] = {
-		{ "xz", { 0xfd, '7', 'z', 'X', 'Z', 0 }, 6 },
-		{ "zstd", { 0x28, 0xb5, 0x2f, 0xfd }, 4 },
-		{ "bzip2", { 'B', 'Z', 'h' }, 3 },
-		{ "lz4", { 0x02, 0x21, 0x4c, 0x18 }, 4 },
-		{ "lz4", { 0x04, 0x22, 0x4d, 0x18 }, 4 },
-		{ "lzo", { 0x89, 'L', 'Z', 'O' }, 4 },
+	    {"xz", {0xfd, '7', 'z', 'X', 'Z', 0}, 6},
+	    {"zstd", {0x28, 0xb5, 0x2f, 0xfd}, 4},
+	    {"bzip2", {'B', 'Z', 'h'}, 3},
+	    {"lz4", {0x02, 0x21, 0x4c, 0x18}, 4},
+	    {"lz4", {0x04, 0x22, 0x4d, 0x18}, 4},
+	    {"lzo", {0x89, 'L', 'Z', 'O'}, 4},
 	};
 
 	for (size_t i = 0; i < sizeof(formats) / sizeof(formats[0]); i++) {
@@ -339,14 +338,14 @@ static int map_file(struct kfile *kf)
 int nb_image_load(const char *path, uint8_t *dst, size_t dst_cap, struct nb_image_info *info,
 		  char *err, size_t errlen)
 {
-	struct kfile kf = { .path = path, .fd = -1, .err = err, .errlen = errlen };
+	struct kfile kf = {.path = path, .fd = -1, .err = err, .errlen = errlen};
 	uint8_t head[NB_IMAGE_HDR_SIZE];
 	size_t head_len;
 	const char *other;
 	struct stat st;
 	int ret;
 
-	*info = (struct nb_image_info){ 0 };
+	*info = (struct nb_image_info){0};
 	kf.fd = open(path, O_RDONLY | O_CLOEXEC);
 	if (kf.fd < 0) {
 		ret = -errno;

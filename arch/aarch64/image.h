@@ -13,26 +13,26 @@
 #include <stdint.h>
 
 #define NB_IMAGE_HDR_SIZE 64
-#define NB_IMAGE_MAGIC 0x644d5241u		/* "ARM\x64", le32 at offset 56 */
-#define NB_IMAGE_LEGACY_TEXT_OFFSET 0x80000ull	/* kernels before 3.17 (image_size 0) */
+#define NB_IMAGE_MAGIC 0x644d5241u	       /* "ARM\x64", le32 at offset 56 */
+#define NB_IMAGE_LEGACY_TEXT_OFFSET 0x80000ull /* kernels before 3.17 (image_size 0) */
 
 /* Header flags (le64 at offset 24). */
 #define NB_IMAGE_FLAG_BE (1ull << 0)		/* big-endian kernel */
 #define NB_IMAGE_FLAG_PAGE_SHIFT 1		/* 2 bits: 0 unspecified, 1 4K, 2 16K, 3 64K */
-#define NB_IMAGE_FLAG_PHYS_ANYWHERE (1ull << 3)	/* may be placed anywhere in RAM */
+#define NB_IMAGE_FLAG_PHYS_ANYWHERE (1ull << 3) /* may be placed anywhere in RAM */
 
 struct nb_image_info {
-	uint64_t text_offset;	/* offset of the kernel from the 2 MiB-aligned load base */
-	uint64_t image_size;	/* the header's effective size; 0 in a legacy kernel */
-	uint64_t load_size;	/* RAM the kernel needs from text_offset (incl. BSS):
-				 * max(image_size, file_size) */
-	uint64_t file_size;	/* bytes of Image (after decompression) */
-	uint64_t flags;		/* the header's raw flags */
-	uint32_t page_size;	/* the kernel's page size from the flags, 0: unspecified */
-	bool phys_anywhere;	/* flag bit 3: 2 MiB-aligned anywhere, not near RAM start */
-	bool legacy;		/* image_size was 0: text_offset assumed 0x80000 */
-	bool compressed;	/* the file was gzip-compressed */
-	bool zboot;		/* the file was an EFI zboot image */
+	uint64_t text_offset; /* offset of the kernel from the 2 MiB-aligned load base */
+	uint64_t image_size;  /* the header's effective size; 0 in a legacy kernel */
+	uint64_t load_size;   /* RAM the kernel needs from text_offset (incl. BSS):
+			       * max(image_size, file_size) */
+	uint64_t file_size;   /* bytes of Image (after decompression) */
+	uint64_t flags;	      /* the header's raw flags */
+	uint32_t page_size;   /* the kernel's page size from the flags, 0: unspecified */
+	bool phys_anywhere;   /* flag bit 3: 2 MiB-aligned anywhere, not near RAM start */
+	bool legacy;	      /* image_size was 0: text_offset assumed 0x80000 */
+	bool compressed;      /* the file was gzip-compressed */
+	bool zboot;	      /* the file was an EFI zboot image */
 };
 
 /*

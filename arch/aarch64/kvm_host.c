@@ -66,8 +66,8 @@ static bool file_contains(const char *path, const char *needle)
 static bool probe_gicv3(int kvm_fd)
 {
 	struct kvm_create_device dev = {
-		.type = KVM_DEV_TYPE_ARM_VGIC_V3,
-		.flags = KVM_CREATE_DEVICE_TEST,
+	    .type = KVM_DEV_TYPE_ARM_VGIC_V3,
+	    .flags = KVM_CREATE_DEVICE_TEST,
 	};
 	int vm = ioctl(kvm_fd, KVM_CREATE_VM, 0);
 	bool ok;
@@ -79,8 +79,8 @@ static bool probe_gicv3(int kvm_fd)
 	return ok;
 }
 
-int nb_host_probe(int kvm_fd, struct nb_host_caps *c,
-		  const char *proc_cmdline, const char *dt_compatible)
+int nb_host_probe(int kvm_fd, struct nb_host_caps *c, const char *proc_cmdline,
+		  const char *dt_compatible)
 {
 	memset(c, 0, sizeof(*c));
 	c->api_version = ioctl(kvm_fd, KVM_GET_API_VERSION, 0);
@@ -96,10 +96,9 @@ int nb_host_probe(int kvm_fd, struct nb_host_caps *c,
 	c->max_vcpus = check_ext(kvm_fd, KVM_CAP_MAX_VCPUS);
 	c->nr_vcpus = check_ext(kvm_fd, KVM_CAP_NR_VCPUS);
 	c->gicv3 = probe_gicv3(kvm_fd);
-	c->nested_cmdline = file_contains(proc_cmdline ? proc_cmdline : "/proc/cmdline",
-					  "kvm-arm.mode=nested");
-	c->in_vm = file_contains(dt_compatible ? dt_compatible : DT_COMPATIBLE,
-				 "linux,dummy-virt");
+	c->nested_cmdline =
+	    file_contains(proc_cmdline ? proc_cmdline : "/proc/cmdline", "kvm-arm.mode=nested");
+	c->in_vm = file_contains(dt_compatible ? dt_compatible : DT_COMPATIBLE, "linux,dummy-virt");
 	return 0;
 }
 

@@ -22,7 +22,7 @@
 #define NB_GIC_DIST_BASE 0x3FFF0000ULL
 #define NB_GIC_DIST_SIZE NB_SZ_64K
 #define NB_GIC_REDIST_SIZE 0x20000ULL /* per vCPU: RD + SGI frames */
-#define NB_GIC_REDIST_BASE(nr_vcpus) (NB_GIC_DIST_BASE - (nr_vcpus) * NB_GIC_REDIST_SIZE)
+#define NB_GIC_REDIST_BASE(nr_vcpus) (NB_GIC_DIST_BASE - (nr_vcpus)*NB_GIC_REDIST_SIZE)
 
 #define NB_MMIO_BASE 0x40000000ULL
 #define NB_MMIO_SLOT_SIZE NB_SZ_4K
@@ -42,12 +42,12 @@
 #define NB_SPI_VIRTIO_FIRST 2
 #define NB_NR_SPIS 96 /* SPIs the distributor implements (multiple of 32) */
 
-#define NB_PPI_MAINT 9   /* GIC maintenance interrupt (INTID 25) */
+#define NB_PPI_MAINT 9	  /* GIC maintenance interrupt (INTID 25) */
 #define NB_PPI_HPTIMER 10 /* EL2 physical timer (INTID 26) */
-#define NB_PPI_VTIMER 11 /* EL1 virtual timer (INTID 27) */
+#define NB_PPI_VTIMER 11  /* EL1 virtual timer (INTID 27) */
 #define NB_PPI_HVTIMER 12 /* EL2 virtual timer (INTID 28) */
-#define NB_PPI_STIMER 13 /* secure physical timer, listed in the FDT only */
-#define NB_PPI_PTIMER 14 /* EL1 physical timer (INTID 30) */
+#define NB_PPI_STIMER 13  /* secure physical timer, listed in the FDT only */
+#define NB_PPI_PTIMER 14  /* EL1 physical timer (INTID 30) */
 
 #define NB_SPI_INTID(spi) (32 + (spi))
 #define NB_PPI_INTID(ppi) (16 + (ppi))

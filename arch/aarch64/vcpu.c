@@ -15,8 +15,7 @@
 
 #define PSTATE_DAIF (PSR_D_BIT | PSR_A_BIT | PSR_I_BIT | PSR_F_BIT)
 
-void nb_vcpu_features_words(const struct nb_vcpu_features *f,
-			    uint32_t words[NB_VCPU_FEATURE_WORDS])
+void nb_vcpu_features_words(const struct nb_vcpu_features *f, uint32_t words[NB_VCPU_FEATURE_WORDS])
 {
 	words[0] |= 1U << KVM_ARM_VCPU_PSCI_0_2;
 	if (f->powered_off)
@@ -31,7 +30,7 @@ void nb_vcpu_features_words(const struct nb_vcpu_features *f,
 
 int nb_vcpu_arch_init(int vm_fd, int vcpu_fd, const struct nb_vcpu_features *f)
 {
-	struct kvm_vcpu_init init = { 0 };
+	struct kvm_vcpu_init init = {0};
 
 	_Static_assert(sizeof(init.features) == NB_VCPU_FEATURE_WORDS * sizeof(uint32_t),
 		       "kvm_vcpu_init.features");
@@ -45,7 +44,7 @@ int nb_vcpu_arch_init(int vm_fd, int vcpu_fd, const struct nb_vcpu_features *f)
 
 int nb_vcpu_reg_list(int vcpu_fd, uint64_t **ids, size_t *n)
 {
-	struct kvm_reg_list probe = { .n = 0 };
+	struct kvm_reg_list probe = {.n = 0};
 	struct kvm_reg_list *l;
 
 	/* The first call fails with E2BIG and says how many there are. */
@@ -77,7 +76,7 @@ static int reg_bytes(uint64_t id)
 
 int nb_vcpu_get_reg_wide(int vcpu_fd, uint64_t id, uint64_t val[2])
 {
-	struct kvm_one_reg reg = { .id = id, .addr = (uintptr_t)val };
+	struct kvm_one_reg reg = {.id = id, .addr = (uintptr_t)val};
 
 	if (reg_bytes(id) > 16)
 		return -EINVAL;
@@ -87,7 +86,7 @@ int nb_vcpu_get_reg_wide(int vcpu_fd, uint64_t id, uint64_t val[2])
 
 int nb_vcpu_set_reg_wide(int vcpu_fd, uint64_t id, const uint64_t val[2])
 {
-	struct kvm_one_reg reg = { .id = id, .addr = (uintptr_t)val };
+	struct kvm_one_reg reg = {.id = id, .addr = (uintptr_t)val};
 
 	if (reg_bytes(id) > 16)
 		return -EINVAL;
@@ -97,7 +96,8 @@ int nb_vcpu_set_reg_wide(int vcpu_fd, uint64_t id, const uint64_t val[2])
 int nb_vm_id_reg_masks(int vm_fd, uint64_t masks[NB_ID_REG_MASKS])
 {
 	struct reg_mask_range range = {
-		.addr = (uintptr_t)masks, .range = KVM_ARM_FEATURE_ID_RANGE,
+	    .addr = (uintptr_t)masks,
+	    .range = KVM_ARM_FEATURE_ID_RANGE,
 	};
 
 	if (ioctl(vm_fd, KVM_CHECK_EXTENSION, KVM_CAP_ARM_SUPPORTED_REG_MASK_RANGES) <= 0)
@@ -119,14 +119,14 @@ int nb_id_reg_mask_index(uint64_t id)
 
 int nb_vcpu_get_reg(int vcpu_fd, uint64_t id, uint64_t *val)
 {
-	struct kvm_one_reg reg = { .id = id, .addr = (uintptr_t)val };
+	struct kvm_one_reg reg = {.id = id, .addr = (uintptr_t)val};
 
 	return ioctl(vcpu_fd, KVM_GET_ONE_REG, &reg) < 0 ? -errno : 0;
 }
 
 int nb_vcpu_set_reg(int vcpu_fd, uint64_t id, uint64_t val)
 {
-	struct kvm_one_reg reg = { .id = id, .addr = (uintptr_t)&val };
+	struct kvm_one_reg reg = {.id = id, .addr = (uintptr_t)&val};
 
 	return ioctl(vcpu_fd, KVM_SET_ONE_REG, &reg) < 0 ? -errno : 0;
 }
@@ -147,7 +147,9 @@ int nb_vcpu_set_boot_regs(int vcpu_fd, uint64_t entry, uint64_t fdt, bool el2)
 static int set_timer_irq(int vcpu_fd, uint64_t attr, int intid)
 {
 	struct kvm_device_attr a = {
-		.group = KVM_ARM_VCPU_TIMER_CTRL, .attr = attr, .addr = (uintptr_t)&intid,
+	    .group = KVM_ARM_VCPU_TIMER_CTRL,
+	    .attr = attr,
+	    .addr = (uintptr_t)&intid,
 	};
 
 	if (ioctl(vcpu_fd, KVM_SET_DEVICE_ATTR, &a) < 0)
@@ -186,7 +188,7 @@ uint64_t nb_host_counter(void)
 
 int nb_vm_set_guest_counter(int vm_fd, uint64_t guest_cnt)
 {
-	struct kvm_arm_counter_offset off = { .counter_offset = read_cntvct() - guest_cnt };
+	struct kvm_arm_counter_offset off = {.counter_offset = read_cntvct() - guest_cnt};
 
 	return ioctl(vm_fd, KVM_ARM_SET_COUNTER_OFFSET, &off) < 0 ? -errno : 0;
 }

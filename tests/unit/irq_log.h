@@ -35,7 +35,7 @@ static inline int irq_log_set_level(void *opaque, uint32_t spi, bool level)
 static inline struct nb_irq irq_log_line(struct irq_log *l, uint32_t spi)
 {
 	l->spi = spi;
-	return (struct nb_irq){ .set_level = irq_log_set_level, .opaque = l, .spi = spi };
+	return (struct nb_irq){.set_level = irq_log_set_level, .opaque = l, .spi = spi};
 }
 
 #endif

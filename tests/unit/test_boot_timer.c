@@ -29,7 +29,7 @@ static void write_byte(struct nb_boot_timer *bt, uint64_t offset, uint8_t v)
 
 START_TEST(test_magic_reports_elapsed_time)
 {
-	struct report_log r = { 0 };
+	struct report_log r = {0};
 	struct nb_boot_timer bt;
 	uint64_t start = nb_monotonic_ns() - 2 * NS_PER_S;
 
@@ -47,7 +47,7 @@ END_TEST
 /* A guest writing 123 in a loop is reported once; the rest are only counted. */
 START_TEST(test_only_first_write_reports)
 {
-	struct report_log r = { 0 };
+	struct report_log r = {0};
 	struct nb_boot_timer bt;
 	uint64_t first;
 
@@ -73,8 +73,8 @@ END_TEST
 
 START_TEST(test_other_writes_and_reads_ignored)
 {
-	static const uint8_t values[] = { 0, 1, 122, 124, 255 };
-	struct report_log r = { 0 };
+	static const uint8_t values[] = {0, 1, 122, 124, 255};
+	struct report_log r = {0};
 	struct nb_boot_timer bt;
 	uint8_t buf[8];
 
@@ -100,7 +100,7 @@ END_TEST
 
 START_TEST(test_odd_setups)
 {
-	struct report_log r = { 0 };
+	struct report_log r = {0};
 	struct nb_boot_timer bt;
 
 	/* No callback: it only records that it fired. */

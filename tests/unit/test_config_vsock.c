@@ -73,7 +73,8 @@ START_TEST(test_errors)
 	refused("{\"guest_cid\": \"3\", \"uds_path\": \"/v\"}",
 		"vsock.guest_cid: must be an integer, not \"3\"");
 	refused("{\"guest_cid\": 3}", "vsock.uds_path: is required");
-	refused("{\"guest_cid\": 3, \"uds_path\": null}", "vsock.uds_path: must be a string, not null");
+	refused("{\"guest_cid\": 3, \"uds_path\": null}",
+		"vsock.uds_path: must be a string, not null");
 	refused("{\"guest_cid\": 3, \"uds_path\": \"\"}", "vsock.uds_path: must not be empty");
 	refused("{\"guest_cid\": 3, \"uds_path\": 7}", "vsock.uds_path: must be a string, not 7");
 	memset(path, 'a', 108);
@@ -82,8 +83,7 @@ START_TEST(test_errors)
 	refused(text, "vsock.uds_path: must be at most 107 bytes (a Unix socket path)");
 	refused("{\"guest_cid\": 3, \"uds_path\": \"/v\", \"vsock_id\": 1}",
 		"vsock.vsock_id: must be a string, not 1");
-	refused("{\"guest_cid\": 3, \"uds_path\": \"/v\", \"cid\": 1}",
-		"vsock.cid: unknown field");
+	refused("{\"guest_cid\": 3, \"uds_path\": \"/v\", \"cid\": 1}", "vsock.cid: unknown field");
 	refused("[]", "vsock: must be an object, not an array");
 }
 END_TEST

@@ -51,7 +51,7 @@ static int loop_find(struct loop *l, int fd)
 static int loop_add(void *opaque, int fd, uint32_t events, nb_event_fn fn, void *ctx)
 {
 	struct loop *l = opaque;
-	struct epoll_event e = { .events = events };
+	struct epoll_event e = {.events = events};
 
 	if (loop_find(l, fd) >= 0)
 		return -EEXIST;
@@ -71,7 +71,7 @@ static int loop_modify(void *opaque, int fd, uint32_t events)
 {
 	struct loop *l = opaque;
 	int i = loop_find(l, fd);
-	struct epoll_event e = { .events = events, .data.u32 = (uint32_t)i };
+	struct epoll_event e = {.events = events, .data.u32 = (uint32_t)i};
 
 	if (i < 0)
 		return -ENOENT;
@@ -98,7 +98,7 @@ static void loop_init(struct loop *l, struct nb_event_ops *ops)
 	memset(l, 0, sizeof(*l));
 	l->epfd = epoll_create1(EPOLL_CLOEXEC);
 	ck_assert_int_ge(l->epfd, 0);
-	*ops = (struct nb_event_ops){ loop_add, loop_modify, loop_remove, l };
+	*ops = (struct nb_event_ops){loop_add, loop_modify, loop_remove, l};
 }
 
 /* Runs one round of callbacks; returns how many events there were. */

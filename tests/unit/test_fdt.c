@@ -25,11 +25,17 @@
 
 /* Raw MPIDR_EL1 values: bit 31 (RES1), the U bit and Aff3 must be handled. */
 static const uint64_t mpidrs[] = {
-	0x80000000ULL, 0x80000001ULL, 0xc0000102ULL, 0x3280010203ULL,
+    0x80000000ULL,
+    0x80000001ULL,
+    0xc0000102ULL,
+    0x3280010203ULL,
 };
 
 static const uint64_t want_reg[] = {
-	0x0ULL, 0x1ULL, 0x102ULL, 0x3200010203ULL,
+    0x0ULL,
+    0x1ULL,
+    0x102ULL,
+    0x3200010203ULL,
 };
 
 /* The VM's devices as the VMM places them: uart, rtc, two virtio-mmio transports. */
@@ -94,10 +100,14 @@ static struct nb_fdt_params full_params(uint32_t nr_cpus, bool el2)
 static struct nb_fdt_params min_params(void)
 {
 	return (struct nb_fdt_params){
-		.ram_base = NB_RAM_BASE, .ram_size = RAM_SIZE,
-		.nr_cpus = 1, .mpidrs = mpidrs,
-		.gic_dist_base = NB_GIC_DIST_BASE, .gic_dist_size = NB_GIC_DIST_SIZE,
-		.gic_redist_base = NB_GIC_REDIST_BASE(1), .gic_redist_size = NB_GIC_REDIST_SIZE,
+	    .ram_base = NB_RAM_BASE,
+	    .ram_size = RAM_SIZE,
+	    .nr_cpus = 1,
+	    .mpidrs = mpidrs,
+	    .gic_dist_base = NB_GIC_DIST_BASE,
+	    .gic_dist_size = NB_GIC_DIST_SIZE,
+	    .gic_redist_base = NB_GIC_REDIST_BASE(1),
+	    .gic_redist_size = NB_GIC_REDIST_SIZE,
 	};
 }
 
@@ -209,7 +219,8 @@ static uint32_t ppi_flags(uint32_t nr_cpus)
 static void assert_packed(const void *fdt)
 {
 	ck_assert_uint_eq(fdt_totalsize(fdt), fdt_off_dt_strings(fdt) + fdt_size_dt_strings(fdt));
-	ck_assert_uint_eq(fdt_off_dt_strings(fdt), fdt_off_dt_struct(fdt) + fdt_size_dt_struct(fdt));
+	ck_assert_uint_eq(fdt_off_dt_strings(fdt),
+			  fdt_off_dt_struct(fdt) + fdt_size_dt_struct(fdt));
 	ck_assert_uint_lt(fdt_totalsize(fdt), 4096);
 }
 
@@ -283,7 +294,7 @@ static void check_gic(const void *fdt, uint32_t nr_cpus, bool el2)
 static void check_timer(const void *fdt, uint32_t nr_cpus, bool el2)
 {
 	const uint32_t want[] = {
-		NB_PPI_STIMER, NB_PPI_PTIMER, NB_PPI_VTIMER, NB_PPI_HPTIMER, NB_PPI_HVTIMER,
+	    NB_PPI_STIMER, NB_PPI_PTIMER, NB_PPI_VTIMER, NB_PPI_HPTIMER, NB_PPI_HVTIMER,
 	};
 	int off = fdt_node_offset_by_compatible(fdt, -1, "arm,armv8-timer");
 	int i, n = el2 ? 5 : 4;
@@ -370,8 +381,7 @@ static void check_devices(const void *fdt)
 		assert_irq(fdt, off, 0, NB_SPI_VIRTIO_FIRST + i, 1);
 		prop(fdt, off, "dma-coherent", 0);
 	}
-	ck_assert_int_eq(fdt_node_offset_by_compatible(fdt, off, "virtio,mmio"),
-			 -FDT_ERR_NOTFOUND);
+	ck_assert_int_eq(fdt_node_offset_by_compatible(fdt, off, "virtio,mmio"), -FDT_ERR_NOTFOUND);
 }
 
 static void check_chosen(const void *fdt)
@@ -439,8 +449,7 @@ START_TEST(test_minimal_tree)
 	prop(fdt, off, "kaslr-seed", 8);
 	ck_assert_int_eq(fdt_node_offset_by_compatible(fdt, -1, "ns16550a"), -FDT_ERR_NOTFOUND);
 	ck_assert_int_eq(fdt_node_offset_by_compatible(fdt, -1, "arm,pl031"), -FDT_ERR_NOTFOUND);
-	ck_assert_int_eq(fdt_node_offset_by_compatible(fdt, -1, "virtio,mmio"),
-			 -FDT_ERR_NOTFOUND);
+	ck_assert_int_eq(fdt_node_offset_by_compatible(fdt, -1, "virtio,mmio"), -FDT_ERR_NOTFOUND);
 	ck_assert_int_eq(fdt_node_offset_by_compatible(fdt, -1, "fixed-clock"), -FDT_ERR_NOTFOUND);
 }
 END_TEST
@@ -572,7 +581,7 @@ END_TEST
 
 START_TEST(test_bad_params)
 {
-	const uint64_t dup[] = { 0x80000100ULL, 0x40000100ULL }; /* same affinity */
+	const uint64_t dup[] = {0x80000100ULL, 0x40000100ULL}; /* same affinity */
 	static const char name31[] = "abcdefghijklmnopqrstuvwxyz01234";
 	static const char name32[] = "abcdefghijklmnopqrstuvwxyz012345";
 	struct nb_fdt_mmio_dev bad[NR_DEVS];
@@ -582,10 +591,11 @@ START_TEST(test_bad_params)
 	ck_assert_int_eq(nb_fdt_build(NULL, buf, BUF_SIZE), -EINVAL);
 	ck_assert_int_eq(nb_fdt_build(&good, NULL, BUF_SIZE), -EINVAL);
 
-#define EXPECT_EINVAL(change) do {					\
-		p = good;						\
-		change;							\
-		ck_assert_int_eq(nb_fdt_build(&p, buf, BUF_SIZE), -EINVAL); \
+#define EXPECT_EINVAL(change)                                                                      \
+	do {                                                                                       \
+		p = good;                                                                          \
+		change;                                                                            \
+		ck_assert_int_eq(nb_fdt_build(&p, buf, BUF_SIZE), -EINVAL);                        \
 	} while (0)
 
 	EXPECT_EINVAL(p.nr_cpus = 0);

@@ -19,7 +19,7 @@ static struct blob fixture(const char *name)
 {
 	const char *dir = getenv("NB_TEST_DATA");
 	char path[512];
-	struct blob b = { 0 };
+	struct blob b = {0};
 	FILE *f;
 	long n;
 
@@ -42,7 +42,7 @@ static struct blob fixture(const char *name)
 /* The data of multi.gz (lcg_text() in data/boot/mkfixtures.py). */
 static struct blob lcg_text(size_t n)
 {
-	struct blob b = { .data = malloc(n + 256), .len = n };
+	struct blob b = {.data = malloc(n + 256), .len = n};
 	uint32_t state = 12345;
 	size_t len = 0;
 
@@ -138,7 +138,7 @@ static int decode_status(const uint8_t *gz, size_t gz_len, size_t cap)
 static size_t make_member(uint8_t *dst, const uint8_t *def, size_t def_len, const uint8_t *data,
 			  size_t data_len)
 {
-	static const uint8_t hdr[10] = { 0x1f, 0x8b, 8, 0, 0, 0, 0, 0, 0, 3 };
+	static const uint8_t hdr[10] = {0x1f, 0x8b, 8, 0, 0, 0, 0, 0, 0, 3};
 
 	memcpy(dst, hdr, sizeof(hdr));
 	memcpy(dst + 10, def, def_len);
@@ -178,7 +178,7 @@ static size_t bw_bytes(const struct bw *w)
 /* Canonical codes (RFC 1951, 3.2.2). */
 static void canon(const uint8_t *lens, unsigned int n, uint16_t *codes)
 {
-	unsigned int count[16] = { 0 }, next[16], code = 0;
+	unsigned int count[16] = {0}, next[16], code = 0;
 
 	for (unsigned int i = 0; i < n; i++)
 		count[lens[i]]++;
@@ -203,8 +203,8 @@ static void put_fixed_lit(struct bw *w, unsigned int sym)
 		put_code(w, 0xc0 + sym - 280, 8);
 }
 
-static const uint8_t cl_order[19] = { 16, 17, 18, 0, 8, 7, 9, 6, 10, 5, 11, 4, 12, 3, 13, 2,
-				      14, 1, 15 };
+static const uint8_t cl_order[19] = {16, 17, 18, 0, 8,	7, 9,  6, 10, 5,
+				     11, 4,  12, 3, 13, 2, 14, 1, 15};
 
 /* A complete code length code: symbols 0-5 get 5 bits, 6-18 get 4 bits. */
 static void cl_code(uint8_t *cl_lens, uint16_t *cl_codes)
@@ -218,8 +218,8 @@ static void cl_code(uint8_t *cl_lens, uint16_t *cl_codes)
  * A dynamic block header (after BFINAL/BTYPE) for the given code lengths,
  * run-length coded with symbols 16, 17 and 18 where they apply.
  */
-static void put_dyn_header(struct bw *w, const uint8_t *lit, unsigned int nlit,
-			   const uint8_t *dist, unsigned int ndist)
+static void put_dyn_header(struct bw *w, const uint8_t *lit, unsigned int nlit, const uint8_t *dist,
+			   unsigned int ndist)
 {
 	uint8_t cl_lens[19], all[320];
 	uint16_t cl_codes[19];
@@ -347,7 +347,7 @@ END_TEST
 
 START_TEST(test_is_gzip)
 {
-	static const uint8_t gz[] = { 0x1f, 0x8b }, not_gz[] = { 0x1f, 0x8c };
+	static const uint8_t gz[] = {0x1f, 0x8b}, not_gz[] = {0x1f, 0x8c};
 
 	ck_assert(nb_is_gzip(gz, 2));
 	ck_assert(!nb_is_gzip(gz, 1));
@@ -596,11 +596,11 @@ START_TEST(test_bad_headers)
 	/* Shorter than the fixed header. */
 	ck_assert_int_eq(decode_status(gz.data, 9, 4096), -EINVAL);
 	/* Optional fields running past the end of the input. */
-	static const uint8_t extra_short[] = { 0x1f, 0x8b, 8, 0x04, 0, 0, 0, 0, 0, 3, 5 };
-	static const uint8_t extra_long[] = { 0x1f, 0x8b, 8, 0x04, 0, 0, 0, 0, 0, 3, 5, 0, 1, 2 };
-	static const uint8_t name_open[] = { 0x1f, 0x8b, 8, 0x08, 0, 0, 0, 0, 0, 3, 'a', 'b' };
-	static const uint8_t comment_open[] = { 0x1f, 0x8b, 8, 0x10, 0, 0, 0, 0, 0, 3, 'a' };
-	static const uint8_t hcrc_short[] = { 0x1f, 0x8b, 8, 0x02, 0, 0, 0, 0, 0, 3, 0 };
+	static const uint8_t extra_short[] = {0x1f, 0x8b, 8, 0x04, 0, 0, 0, 0, 0, 3, 5};
+	static const uint8_t extra_long[] = {0x1f, 0x8b, 8, 0x04, 0, 0, 0, 0, 0, 3, 5, 0, 1, 2};
+	static const uint8_t name_open[] = {0x1f, 0x8b, 8, 0x08, 0, 0, 0, 0, 0, 3, 'a', 'b'};
+	static const uint8_t comment_open[] = {0x1f, 0x8b, 8, 0x10, 0, 0, 0, 0, 0, 3, 'a'};
+	static const uint8_t hcrc_short[] = {0x1f, 0x8b, 8, 0x02, 0, 0, 0, 0, 0, 3, 0};
 
 	ck_assert_int_eq(decode_status(extra_short, sizeof(extra_short), 16), -EINVAL);
 	ck_assert_int_eq(decode_status(extra_long, sizeof(extra_long), 16), -EINVAL);
@@ -661,7 +661,7 @@ END_TEST
 START_TEST(test_member_cannot_reach_into_previous_member)
 {
 	struct blob a = fixture("fixed.gz"), ra = fixture("fixed.txt");
-	struct bw w = { 0 };
+	struct bw w = {0};
 	uint8_t gz[512];
 	size_t len;
 
@@ -683,7 +683,7 @@ END_TEST
 
 START_TEST(test_fixed_matches_and_distances)
 {
-	struct bw w = { 0 };
+	struct bw w = {0};
 
 	/* "a", then a match of 5 at distance 1: "aaaaaa". */
 	put(&w, 1, 1);
@@ -729,7 +729,7 @@ START_TEST(test_fixed_invalid_symbols)
 {
 	/* Literal/length symbols 286 and 287, distance symbols 30 and 31. */
 	for (unsigned int sym = 286; sym <= 287; sym++) {
-		struct bw w = { 0 };
+		struct bw w = {0};
 
 		put(&w, 1, 1);
 		put(&w, 1, 2);
@@ -739,7 +739,7 @@ START_TEST(test_fixed_invalid_symbols)
 		ck_assert_int_eq(stream_status(&w, "a"), -EINVAL);
 	}
 	for (unsigned int sym = 30; sym <= 31; sym++) {
-		struct bw w = { 0 };
+		struct bw w = {0};
 
 		put(&w, 1, 1);
 		put(&w, 1, 2);
@@ -754,8 +754,8 @@ END_TEST
 
 START_TEST(test_truncated_end_of_block)
 {
-	static const uint8_t hdr[10] = { 0x1f, 0x8b, 8, 0, 0, 0, 0, 0, 0, 3 };
-	struct bw w = { 0 };
+	static const uint8_t hdr[10] = {0x1f, 0x8b, 8, 0, 0, 0, 0, 0, 0, 3};
+	struct bw w = {0};
 	uint8_t gz[16];
 
 	/*
@@ -778,7 +778,7 @@ END_TEST
 
 START_TEST(test_block_type_3)
 {
-	struct bw w = { 0 };
+	struct bw w = {0};
 
 	put(&w, 1, 1);
 	put(&w, 3, 2);
@@ -789,7 +789,7 @@ END_TEST
 
 START_TEST(test_stored_blocks)
 {
-	struct bw w = { 0 };
+	struct bw w = {0};
 
 	/* A non-final empty stored block, then a final one with "hi". */
 	put(&w, 0, 1);
@@ -820,8 +820,8 @@ START_TEST(test_stored_blocks)
 END_TEST
 
 /* A literal/length code: @n symbols from @syms with lengths @lens, others unused. */
-static void lit_lens(uint8_t *lens, unsigned int nlit, const unsigned int *syms,
-		     const uint8_t *l, unsigned int n)
+static void lit_lens(uint8_t *lens, unsigned int nlit, const unsigned int *syms, const uint8_t *l,
+		     unsigned int n)
 {
 	memset(lens, 0, nlit);
 	for (unsigned int i = 0; i < n; i++)
@@ -831,11 +831,11 @@ static void lit_lens(uint8_t *lens, unsigned int nlit, const unsigned int *syms,
 START_TEST(test_dynamic_single_distance_code)
 {
 	/* 'a', 'b', end, length 3: 2 bits each; one distance code (distance 1) of 1 bit. */
-	static const unsigned int syms[] = { 'a', 'b', 256, 257 };
-	static const uint8_t l[] = { 2, 2, 2, 2 };
-	uint8_t lit[258], dist[1] = { 1 };
+	static const unsigned int syms[] = {'a', 'b', 256, 257};
+	static const uint8_t l[] = {2, 2, 2, 2};
+	uint8_t lit[258], dist[1] = {1};
 	uint16_t lc[258];
-	struct bw w = { 0 };
+	struct bw w = {0};
 
 	lit_lens(lit, 258, syms, l, 4);
 	canon(lit, 258, lc);
@@ -867,11 +867,11 @@ END_TEST
 
 START_TEST(test_dynamic_no_distance_codes)
 {
-	static const unsigned int syms[] = { 'x', 256 };
-	static const uint8_t l[] = { 1, 1 };
-	uint8_t lit[257], dist[1] = { 0 };
+	static const unsigned int syms[] = {'x', 256};
+	static const uint8_t l[] = {1, 1};
+	uint8_t lit[257], dist[1] = {0};
 	uint16_t lc[257];
-	struct bw w = { 0 };
+	struct bw w = {0};
 
 	lit_lens(lit, 257, syms, l, 2);
 	canon(lit, 257, lc);
@@ -888,10 +888,10 @@ END_TEST
 START_TEST(test_dynamic_end_only)
 {
 	/* An incomplete code of one 1-bit symbol (end of block), as zlib allows. */
-	static const unsigned int syms[] = { 256 };
-	static const uint8_t l[] = { 1 };
-	uint8_t lit[257], dist[1] = { 0 };
-	struct bw w = { 0 };
+	static const unsigned int syms[] = {256};
+	static const uint8_t l[] = {1};
+	uint8_t lit[257], dist[1] = {0};
+	struct bw w = {0};
 
 	lit_lens(lit, 257, syms, l, 1);
 	put(&w, 1, 1);
@@ -920,14 +920,14 @@ START_TEST(test_dynamic_long_codes)
 	uint8_t l[16], lit[286], dist[30];
 	uint16_t lc[286], dc[30];
 	char exp[64];
-	struct bw w = { 0 };
+	struct bw w = {0};
 
 	for (unsigned int i = 0; i < 16; i++) {
 		syms[i] = 'a' + i;
 		l[i] = (uint8_t)(i < 15 ? i + 1 : 15);
 	}
-	syms[14] = 256;	/* end of block: 15 bits */
-	syms[13] = 285;	/* length 258: 14 bits */
+	syms[14] = 256; /* end of block: 15 bits */
+	syms[13] = 285; /* length 258: 14 bits */
 	lit_lens(lit, 286, syms, l, 16);
 	/* Distance symbol i gets length 15 - i (i < 15), symbol 15 gets 15. */
 	memset(dist, 0, sizeof(dist));
@@ -986,7 +986,7 @@ static void put_cl_header(struct bw *w, unsigned int hlit, unsigned int hdist,
 
 START_TEST(test_dynamic_bad_counts)
 {
-	struct bw w = { 0 };
+	struct bw w = {0};
 
 	/* HLIT 287 and HDIST 31 are more symbols than the alphabets have. */
 	put(&w, 1, 1);
@@ -1010,7 +1010,7 @@ END_TEST
 START_TEST(test_dynamic_bad_code_length_codes)
 {
 	uint8_t cl[19];
-	struct bw w = { 0 };
+	struct bw w = {0};
 
 	/* Over-subscribed: three 1-bit codes. */
 	memset(cl, 0, sizeof(cl));
@@ -1040,7 +1040,7 @@ START_TEST(test_dynamic_bad_repeats)
 {
 	uint8_t cl_lens[19];
 	uint16_t cl_codes[19];
-	struct bw w = { 0 };
+	struct bw w = {0};
 
 	cl_code(cl_lens, cl_codes);
 	/* Symbol 16 (repeat the previous length) with no previous length. */
@@ -1077,8 +1077,8 @@ END_TEST
 
 START_TEST(test_dynamic_bad_literal_codes)
 {
-	uint8_t lit[257], dist[1] = { 1 };
-	struct bw w = { 0 };
+	uint8_t lit[257], dist[1] = {1};
+	struct bw w = {0};
 
 	/* No end-of-block code. */
 	memset(lit, 0, sizeof(lit));
@@ -1110,7 +1110,7 @@ START_TEST(test_dynamic_bad_literal_codes)
 	ck_assert_int_eq(stream_status(&w, ""), -EINVAL);
 
 	/* An over-subscribed distance code. */
-	uint8_t dist3[3] = { 1, 1, 1 };
+	uint8_t dist3[3] = {1, 1, 1};
 
 	memset(&w, 0, sizeof(w));
 	lit['b'] = 2;

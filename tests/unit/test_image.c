@@ -11,7 +11,7 @@
 #include "tests/unit/check_run.h"
 
 #define MIB (1u << 20)
-#define IMG_TEXT_OFFSET 0x80000u	/* image.bin's header */
+#define IMG_TEXT_OFFSET 0x80000u /* image.bin's header */
 #define IMG_IMAGE_SIZE 0x30000u
 #define IMG_FILE_SIZE 0x10000u
 
@@ -35,7 +35,7 @@ static char *fixture_path(const char *name)
 static struct blob fixture(const char *name)
 {
 	char *path = fixture_path(name);
-	struct blob b = { 0 };
+	struct blob b = {0};
 	FILE *f = fopen(path, "rb");
 	long n;
 
@@ -182,7 +182,7 @@ END_TEST
 
 START_TEST(test_header_flags)
 {
-	static const uint32_t pages[4] = { 0, 4096, 16384, 65536 };
+	static const uint32_t pages[4] = {0, 4096, 16384, 65536};
 	struct nb_image_info info;
 	uint8_t h[64];
 
@@ -337,7 +337,7 @@ END_TEST
 /* An EFI zboot image around @payload, with compression type @comp. */
 static struct blob make_zboot(const struct blob *payload, const char *comp, uint32_t size_delta)
 {
-	struct blob z = { .len = 512 + payload->len + 100 };
+	struct blob z = {.len = 512 + payload->len + 100};
 
 	z.data = calloc(1, z.len);
 	ck_assert_ptr_nonnull(z.data);
@@ -450,18 +450,18 @@ START_TEST(test_load_other_compressions)
 		const char *name;
 		uint8_t magic[8];
 	} formats[] = {
-		{ "xz", { 0xfd, '7', 'z', 'X', 'Z', 0, 0, 4 } },
-		{ "zstd", { 0x28, 0xb5, 0x2f, 0xfd, 4, 0, 0, 0 } },
-		{ "bzip2", { 'B', 'Z', 'h', '9', '1', 'A', 'Y', '&' } },
-		{ "lz4", { 0x02, 0x21, 0x4c, 0x18, 1, 2, 3, 4 } },
-		{ "lz4", { 0x04, 0x22, 0x4d, 0x18, 1, 2, 3, 4 } },
-		{ "lzo", { 0x89, 'L', 'Z', 'O', 0, 0x0d, 0x0a, 0x1a } },
+	    {"xz", {0xfd, '7', 'z', 'X', 'Z', 0, 0, 4}},
+	    {"zstd", {0x28, 0xb5, 0x2f, 0xfd, 4, 0, 0, 0}},
+	    {"bzip2", {'B', 'Z', 'h', '9', '1', 'A', 'Y', '&'}},
+	    {"lz4", {0x02, 0x21, 0x4c, 0x18, 1, 2, 3, 4}},
+	    {"lz4", {0x04, 0x22, 0x4d, 0x18, 1, 2, 3, 4}},
+	    {"lzo", {0x89, 'L', 'Z', 'O', 0, 0x0d, 0x0a, 0x1a}},
 	};
 	struct scratch s;
 
 	scratch_init(&s);
 	for (size_t i = 0; i < sizeof(formats) / sizeof(formats[0]); i++) {
-		uint8_t data[128] = { 0 };
+		uint8_t data[128] = {0};
 		char msg[128];
 
 		memcpy(data, formats[i].magic, 8);
@@ -516,7 +516,7 @@ END_TEST
 START_TEST(test_load_too_big)
 {
 	struct scratch s;
-	uint8_t h[4096] = { 0 };
+	uint8_t h[4096] = {0};
 	const char *path;
 	char msg[128];
 

@@ -9,10 +9,18 @@
 static struct nb_host_caps good_host(void)
 {
 	return (struct nb_host_caps){
-		.api_version = 12, .el2 = 1, .el2_e2h0 = 1, .ipa_max = 52,
-		.gicv3 = true, .irqchip = true, .one_reg = true,
-		.psci_0_2 = true, .counter_offset = true, .max_vcpus = 512,
-		.nr_vcpus = 2, .nested_cmdline = true,
+	    .api_version = 12,
+	    .el2 = 1,
+	    .el2_e2h0 = 1,
+	    .ipa_max = 52,
+	    .gicv3 = true,
+	    .irqchip = true,
+	    .one_reg = true,
+	    .psci_0_2 = true,
+	    .counter_offset = true,
+	    .max_vcpus = 512,
+	    .nr_vcpus = 2,
+	    .nested_cmdline = true,
 	};
 }
 

@@ -54,13 +54,13 @@ static void fake_write(void *opaque, uint64_t offset, const uint8_t *data, uint3
 	memcpy(d->data, data, len);
 }
 
-static const struct nb_mmio_ops fake_ops = { .read = fake_read, .write = fake_write };
-static const struct nb_mmio_ops null_ops = { 0 };
+static const struct nb_mmio_ops fake_ops = {.read = fake_read, .write = fake_write};
+static const struct nb_mmio_ops null_ops = {0};
 
 START_TEST(test_add_rejects_bad_ranges)
 {
 	struct nb_mmio_bus bus;
-	struct fake_dev d = { 0 };
+	struct fake_dev d = {0};
 
 	nb_mmio_bus_init(&bus);
 	ck_assert_int_eq(nb_mmio_bus_add(&bus, 0x1000, 0, &fake_ops, &d), -EINVAL);
@@ -81,7 +81,7 @@ END_TEST
 START_TEST(test_add_rejects_overlap)
 {
 	struct nb_mmio_bus bus;
-	struct fake_dev d = { 0 };
+	struct fake_dev d = {0};
 
 	nb_mmio_bus_init(&bus);
 	ck_assert_int_eq(nb_mmio_bus_add(&bus, 0x2000, 0x1000, &fake_ops, &d), 0);
@@ -101,7 +101,7 @@ END_TEST
 START_TEST(test_add_out_of_memory)
 {
 	struct nb_mmio_bus bus;
-	struct fake_dev d = { 0 };
+	struct fake_dev d = {0};
 	uint8_t buf[1];
 
 	nb_mmio_bus_init(&bus);
@@ -125,9 +125,9 @@ END_TEST
 START_TEST(test_unmapped_reads_zero)
 {
 	struct nb_mmio_bus bus;
-	struct fake_dev a = { .id = 0xa0 }, b = { .id = 0xb0 };
+	struct fake_dev a = {.id = 0xa0}, b = {.id = 0xb0};
 	uint8_t buf[8];
-	static const uint64_t holes[] = { 0, 0x0fff, 0x3000, 0x4fff, 0x6000, UINT64_MAX };
+	static const uint64_t holes[] = {0, 0x0fff, 0x3000, 0x4fff, 0x6000, UINT64_MAX};
 
 	nb_mmio_bus_init(&bus);
 	memset(buf, 0xee, sizeof(buf));
@@ -151,9 +151,9 @@ END_TEST
 START_TEST(test_bad_accesses_rejected)
 {
 	struct nb_mmio_bus bus;
-	struct fake_dev d = { .id = 0x11 };
+	struct fake_dev d = {.id = 0x11};
 	uint8_t buf[16];
-	static const uint32_t bad_lens[] = { 0, 3, 5, 7, 16, UINT32_MAX };
+	static const uint32_t bad_lens[] = {0, 3, 5, 7, 16, UINT32_MAX};
 
 	nb_mmio_bus_init(&bus);
 	ck_assert_int_eq(nb_mmio_bus_add(&bus, 0x1000, 0x100, &fake_ops, &d), 0);
@@ -178,8 +178,7 @@ START_TEST(test_bad_accesses_rejected)
 				 -EINVAL);
 		for (uint32_t j = 0; j < 16; j++)
 			ck_assert_uint_eq(buf[j], j < bad_lens[i] && j < 8 ? 0 : 0xee);
-		ck_assert_int_eq(nb_mmio_bus_access(&bus, 0x1000, buf, bad_lens[i], true),
-				 -EINVAL);
+		ck_assert_int_eq(nb_mmio_bus_access(&bus, 0x1000, buf, bad_lens[i], true), -EINVAL);
 	}
 	ck_assert_int_eq(d.reads, 1);
 	ck_assert_int_eq(d.writes, 1);
@@ -190,7 +189,7 @@ END_TEST
 START_TEST(test_dispatch_offset_and_data)
 {
 	struct nb_mmio_bus bus;
-	struct fake_dev a = { .id = 0xa0 }, b = { .id = 0xb0 };
+	struct fake_dev a = {.id = 0xa0}, b = {.id = 0xb0};
 	uint8_t buf[8];
 
 	nb_mmio_bus_init(&bus);
@@ -240,7 +239,7 @@ START_TEST(test_many_regions_random_order)
 
 	nb_mmio_bus_init(&bus);
 	for (size_t i = 0; i < N; i++) {
-		devs[i] = (struct fake_dev){ .id = (int)i };
+		devs[i] = (struct fake_dev){.id = (int)i};
 		order[i] = i;
 	}
 	for (size_t i = N - 1; i > 0; i--) {
@@ -281,7 +280,7 @@ END_TEST
 
 START_TEST(test_le_helpers)
 {
-	uint8_t buf[8] = { 0 };
+	uint8_t buf[8] = {0};
 
 	nb_mmio_le_put(buf, 2, 0xabcd1234);
 	ck_assert_uint_eq(buf[0], 0x34);

@@ -50,7 +50,7 @@ static void wr(struct nb_rtc *rtc, uint64_t off, uint32_t v)
 
 START_TEST(test_primecell_ids)
 {
-	struct irq_log l = { 0 };
+	struct irq_log l = {0};
 	time_t clock = 1000;
 	struct nb_rtc *rtc = new_rtc(&l, &clock);
 	uint32_t periph = 0, cell = 0;
@@ -75,7 +75,7 @@ END_TEST
 
 START_TEST(test_load_sets_time)
 {
-	struct irq_log l = { 0 };
+	struct irq_log l = {0};
 	time_t clock = 1000;
 	struct nb_rtc *rtc = new_rtc(&l, &clock);
 
@@ -119,7 +119,7 @@ static uint32_t now_s(void)
 
 START_TEST(test_wall_clock)
 {
-	struct irq_log l = { 0 };
+	struct irq_log l = {0};
 	struct nb_rtc *rtc = new_rtc(&l, NULL);
 	uint32_t before = now_s(), dr = rd(rtc, DR), after = now_s();
 
@@ -131,7 +131,7 @@ END_TEST
 
 START_TEST(test_match_interrupt)
 {
-	struct irq_log l = { 0 };
+	struct irq_log l = {0};
 	time_t clock = 1000;
 	struct nb_rtc *rtc = new_rtc(&l, &clock);
 
@@ -181,7 +181,7 @@ END_TEST
 
 START_TEST(test_jumps_do_not_match)
 {
-	struct irq_log l = { 0 };
+	struct irq_log l = {0};
 	time_t clock = 1000;
 	struct nb_rtc *rtc = new_rtc(&l, &clock);
 
@@ -206,9 +206,9 @@ END_TEST
 
 START_TEST(test_bad_accesses_are_harmless)
 {
-	static const uint64_t offsets[] = { 0x020, 0x7fc, 0xfdc, 0x1000, UINT64_MAX - 3 };
-	static const uint32_t lens[] = { 1, 2, 8 };
-	struct irq_log l = { 0 };
+	static const uint64_t offsets[] = {0x020, 0x7fc, 0xfdc, 0x1000, UINT64_MAX - 3};
+	static const uint32_t lens[] = {1, 2, 8};
+	struct irq_log l = {0};
 	time_t clock = 1000;
 	struct nb_rtc *rtc = new_rtc(&l, &clock);
 	uint8_t buf[8];
@@ -238,7 +238,7 @@ END_TEST
 
 START_TEST(test_failed_irq_update_is_retried)
 {
-	struct irq_log l = { .fail = 1 };
+	struct irq_log l = {.fail = 1};
 	time_t clock = 1000;
 	struct nb_rtc *rtc = new_rtc(&l, &clock);
 

@@ -86,7 +86,7 @@ static struct nb_serial_out_stats out_stats(struct nb_serial *s)
 
 START_TEST(test_thr_output_lands_in_pipe)
 {
-	struct irq_log l = { 0 };
+	struct irq_log l = {0};
 	struct nb_serial *s;
 	int fds[2];
 	char buf[16];
@@ -114,7 +114,7 @@ END_TEST
 
 START_TEST(test_output_errors_are_ignored)
 {
-	struct irq_log l = { 0 };
+	struct irq_log l = {0};
 	struct nb_serial *s;
 	void (*old)(int) = signal(SIGPIPE, SIG_IGN);
 	int fds[2];
@@ -152,7 +152,7 @@ END_TEST
 START_TEST(test_stalled_reader_never_blocks)
 {
 	enum { TOTAL = NB_SERIAL_OUT_BUF_SIZE + 10000 };
-	struct irq_log l = { 0 };
+	struct irq_log l = {0};
 	struct nb_serial *s;
 	struct nb_serial_out_stats st;
 	static char got[NB_SERIAL_OUT_BUF_SIZE + 1];
@@ -214,7 +214,7 @@ END_TEST
 /* A file: written at once, up to the byte limit; the first drop signals. */
 START_TEST(test_file_output_limit)
 {
-	struct irq_log l = { 0 };
+	struct irq_log l = {0};
 	char path[] = "/tmp/nb-serial-XXXXXX";
 	struct nb_serial *s;
 	struct nb_serial_out_stats st;
@@ -251,10 +251,10 @@ END_TEST
 /* The rx eventfd: signalled when the guest makes room after a partial input. */
 START_TEST(test_rx_room_is_signalled)
 {
-	struct irq_log l = { 0 };
+	struct irq_log l = {0};
 	struct nb_serial *s = new_serial(-1, &l);
 	int efd = nb_serial_rx_eventfd(s);
-	uint8_t in[NB_SERIAL_RX_FIFO_SIZE + 10] = { 0 };
+	uint8_t in[NB_SERIAL_RX_FIFO_SIZE + 10] = {0};
 
 	ck_assert_int_ge(efd, 0);
 	ck_assert_uint_eq(nb_serial_input(s, in, 10), 10);
@@ -283,7 +283,7 @@ END_TEST
 
 START_TEST(test_rx_fifo_and_interrupt)
 {
-	struct irq_log l = { 0 };
+	struct irq_log l = {0};
 	struct nb_serial *s = new_serial(-1, &l);
 
 	ck_assert_uint_eq(rd(s, IIR), 0x01);
@@ -320,7 +320,7 @@ END_TEST
 
 START_TEST(test_thri_and_iir_priority)
 {
-	struct irq_log l = { 0 };
+	struct irq_log l = {0};
 	struct nb_serial *s = new_serial(-1, &l);
 
 	/* Enabling THRI with THR empty interrupts at once; reading IIR acks it. */
@@ -364,7 +364,7 @@ END_TEST
 
 START_TEST(test_line_and_modem_status_interrupts)
 {
-	struct irq_log l = { 0 };
+	struct irq_log l = {0};
 	struct nb_serial *s = new_serial(-1, &l);
 
 	/* Overrun (loopback only) is the top priority, cleared by reading LSR. */
@@ -391,7 +391,7 @@ START_TEST(test_line_and_modem_status_interrupts)
 	ck_assert_uint_eq(rd(s, MSR), 0x62); /* DSR, RI, delta DSR */
 	ck_assert(!l.level);
 	ck_assert_uint_eq(rd(s, IIR), 0x01);
-	wr(s, MCR, 0x10 | 0x02 | 0x08); /* RTS -> CTS, OUT2 -> DCD */
+	wr(s, MCR, 0x10 | 0x02 | 0x08);	     /* RTS -> CTS, OUT2 -> DCD */
 	ck_assert_uint_eq(rd(s, MSR), 0x9f); /* CTS, DCD; every delta, RI trailing edge */
 	ck_assert_uint_eq(rd(s, MSR), 0x90);
 	/* Leaving loopback: DCD, DSR, CTS asserted. */
@@ -407,7 +407,7 @@ END_TEST
 
 START_TEST(test_dlab_divisor_latch)
 {
-	struct irq_log l = { 0 };
+	struct irq_log l = {0};
 	struct nb_serial *s;
 	int fds[2];
 	char buf[4];
@@ -440,7 +440,7 @@ END_TEST
 
 START_TEST(test_loopback)
 {
-	struct irq_log l = { 0 };
+	struct irq_log l = {0};
 	struct nb_serial *s;
 	int fds[2];
 	char buf[4];
@@ -471,7 +471,7 @@ END_TEST
 
 START_TEST(test_fifo_overflow_and_control)
 {
-	struct irq_log l = { 0 };
+	struct irq_log l = {0};
 	struct nb_serial *s = new_serial(-1, &l);
 	uint8_t in[100];
 
@@ -514,9 +514,9 @@ END_TEST
 
 START_TEST(test_garbage_accesses_are_harmless)
 {
-	static const uint64_t offsets[] = { 8, 9, 0xff, 0xfff, 0x1000, UINT64_MAX };
-	static const uint32_t lens[] = { 2, 4, 8 };
-	struct irq_log l = { 0 };
+	static const uint64_t offsets[] = {8, 9, 0xff, 0xfff, 0x1000, UINT64_MAX};
+	static const uint32_t lens[] = {2, 4, 8};
+	struct irq_log l = {0};
 	struct nb_serial *s;
 	struct nb_mmio_bus bus;
 	uint8_t buf[8];
@@ -554,8 +554,8 @@ START_TEST(test_garbage_accesses_are_harmless)
 
 	/* Through the bus, in its 4 KiB slot. */
 	nb_mmio_bus_init(&bus);
-	ck_assert_int_eq(nb_mmio_bus_add(&bus, NB_SERIAL_BASE, NB_MMIO_SLOT_SIZE,
-					 &nb_serial_mmio_ops, s), 0);
+	ck_assert_int_eq(
+	    nb_mmio_bus_add(&bus, NB_SERIAL_BASE, NB_MMIO_SLOT_SIZE, &nb_serial_mmio_ops, s), 0);
 	buf[0] = '!';
 	ck_assert_int_eq(nb_mmio_bus_access(&bus, NB_SERIAL_BASE, buf, 1, true), 0);
 	ck_assert_int_eq(nb_mmio_bus_access(&bus, NB_SERIAL_BASE + 0xffc, buf, 4, true), 0);
@@ -572,7 +572,7 @@ END_TEST
 
 START_TEST(test_failed_irq_update_is_retried)
 {
-	struct irq_log l = { .fail = 1 };
+	struct irq_log l = {.fail = 1};
 	struct nb_serial *s = new_serial(-1, &l);
 
 	wr(s, IER, 0x01);
@@ -589,7 +589,7 @@ END_TEST
 /* The probe sequence of Linux's 8250 autoconfig() and startup, in short. */
 START_TEST(test_linux_8250_probe)
 {
-	struct irq_log l = { 0 };
+	struct irq_log l = {0};
 	struct nb_serial *s = new_serial(-1, &l);
 	uint8_t save, lsr, iir, iir1;
 

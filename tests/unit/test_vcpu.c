@@ -9,8 +9,8 @@
 
 START_TEST(test_features_plain_and_secondary)
 {
-	struct nb_vcpu_features f = { .powered_off = true };
-	uint32_t w[NB_VCPU_FEATURE_WORDS] = { 0 };
+	struct nb_vcpu_features f = {.powered_off = true};
+	uint32_t w[NB_VCPU_FEATURE_WORDS] = {0};
 
 	nb_vcpu_features_words(&f, w);
 	ck_assert_uint_eq(w[0], (1U << KVM_ARM_VCPU_PSCI_0_2) | (1U << KVM_ARM_VCPU_POWER_OFF));
@@ -21,8 +21,8 @@ END_TEST
 
 START_TEST(test_features_el2)
 {
-	struct nb_vcpu_features f = { .el2 = true };
-	uint32_t w[NB_VCPU_FEATURE_WORDS] = { 0 };
+	struct nb_vcpu_features f = {.el2 = true};
+	uint32_t w[NB_VCPU_FEATURE_WORDS] = {0};
 
 	nb_vcpu_features_words(&f, w);
 	ck_assert_uint_eq(w[0], (1U << KVM_ARM_VCPU_PSCI_0_2) | (1U << KVM_ARM_VCPU_HAS_EL2));
@@ -30,7 +30,7 @@ START_TEST(test_features_el2)
 	w[0] = 0;
 	nb_vcpu_features_words(&f, w);
 	ck_assert_uint_eq(w[0], (1U << KVM_ARM_VCPU_PSCI_0_2) | (1U << KVM_ARM_VCPU_HAS_EL2) |
-					(1U << KVM_ARM_VCPU_HAS_EL2_E2H0));
+				    (1U << KVM_ARM_VCPU_HAS_EL2_E2H0));
 	/* E2H0 means nothing without EL2. */
 	f.el2 = false;
 	w[0] = 0;
@@ -43,10 +43,10 @@ START_TEST(test_features_template_applies_last)
 {
 	/* Pointer authentication on (bits 5, 6), PSCI 0.2 off, word 3 set. */
 	struct nb_vcpu_features f = {
-		.mask = { [0] = 0x64, [3] = 0xff },
-		.value = { [0] = 0x60 | 0x80000000u, [3] = 0x5a },
+	    .mask = {[0] = 0x64, [3] = 0xff},
+	    .value = {[0] = 0x60 | 0x80000000u, [3] = 0x5a},
 	};
-	uint32_t w[NB_VCPU_FEATURE_WORDS] = { [0] = 0x100, [3] = 0xff00 };
+	uint32_t w[NB_VCPU_FEATURE_WORDS] = {[0] = 0x100, [3] = 0xff00};
 
 	nb_vcpu_features_words(&f, w);
 	/* Bits outside the mask keep their value, also in @value. */
@@ -57,7 +57,7 @@ END_TEST
 
 START_TEST(test_id_reg_mask_index_matches_uapi)
 {
-	static const int op1s[] = { 0, 1, 3 };
+	static const int op1s[] = {0, 1, 3};
 
 	for (int i = 0; i < 3; i++)
 		for (int crm = 0; crm < 8; crm++)
@@ -66,7 +66,7 @@ START_TEST(test_id_reg_mask_index_matches_uapi)
 				int idx = nb_id_reg_mask_index(id);
 
 				ck_assert_int_eq(idx, (int)KVM_ARM_FEATURE_ID_RANGE_IDX(
-							      3, op1s[i], 0, crm, op2));
+							  3, op1s[i], 0, crm, op2));
 				ck_assert_int_lt(idx, NB_ID_REG_MASKS);
 			}
 	/* ID_AA64MMFR4_EL1 (3,0,0,7,4), the NV_frac field's register. */

@@ -125,8 +125,8 @@ static void put_desc(struct q *q, uint16_t i, uint64_t addr, uint32_t len, uint1
 
 static void make_avail(struct q *q, uint16_t head)
 {
-	ck_assert_int_eq(
-	    nb_mem_write(&mem, q->avail + 4 + 2ULL * (q->avail_idx % QSIZE), &head, 2), 0);
+	ck_assert_int_eq(nb_mem_write(&mem, q->avail + 4 + 2ULL * (q->avail_idx % QSIZE), &head, 2),
+			 0);
 	q->avail_idx++;
 	ck_assert_int_eq(nb_mem_write(&mem, q->avail + 2, &q->avail_idx, 2), 0);
 }
@@ -226,8 +226,9 @@ static void teardown(void)
 static void guest_send(uint16_t op, uint32_t src_port, uint32_t dst_port, const void *data,
 		       uint32_t len, uint32_t flags, uint32_t buf_alloc, uint32_t fwd_cnt)
 {
-	struct nb_vsock_hdr h = {CID,	  NB_VSOCK_HOST_CID, src_port, dst_port, len,
-				 NB_VSOCK_TYPE_STREAM, op, flags, buf_alloc, fwd_cnt};
+	struct nb_vsock_hdr h = {
+	    CID,   NB_VSOCK_HOST_CID, src_port, dst_port, len, NB_VSOCK_TYPE_STREAM, op,
+	    flags, buf_alloc,	      fwd_cnt};
 	uint8_t b[NB_VSOCK_HDR_SIZE];
 	uint64_t at = TXBUF(tx_slot++);
 	uint16_t d = txq.next_desc;
@@ -268,8 +269,7 @@ static bool guest_recv(struct nb_vsock_hdr *h, void *data)
 	ck_assert_uint_eq(h->dst_cid, CID);
 	ck_assert_uint_eq(h->type, NB_VSOCK_TYPE_STREAM);
 	if (data && h->len)
-		ck_assert_int_eq(nb_mem_read(&mem, RXBUF(id) + NB_VSOCK_HDR_SIZE, data, h->len),
-				 0);
+		ck_assert_int_eq(nb_mem_read(&mem, RXBUF(id) + NB_VSOCK_HDR_SIZE, data, h->len), 0);
 	post_rx((uint16_t)id);
 	notify(NB_VIRTIO_VSOCK_RXQ);
 	return true;
@@ -572,7 +572,7 @@ static void guest_raw(const void *b, uint32_t len, bool writable)
 START_TEST(test_hostile_packets)
 {
 	struct nb_vsock_hdr h = {CID, 2, 1, 6000, 0, NB_VSOCK_TYPE_STREAM, NB_VSOCK_OP_REQUEST,
-				 0, 0, 0};
+				 0,   0, 0};
 	uint8_t b[NB_VSOCK_HDR_SIZE + 8];
 	struct nb_virtio_vsock_stats s;
 	uint32_t id, len;
