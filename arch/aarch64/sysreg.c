@@ -6,16 +6,18 @@
 #include <stdio.h>
 #include <string.h>
 
-#define SYSREG_FIELD_MASK	0xffffULL
+#define SYSREG_FIELD_MASK 0xffffULL
 
 struct sysreg_desc {
 	const char *name;
-	struct nb_sysreg_enc enc;	/* architectural (op0, op1, CRn, CRm, op2) */
-	uint64_t kvm_id;		/* KVM's id if it is not NB_SYSREG(enc), else 0 */
+	struct nb_sysreg_enc enc; /* architectural (op0, op1, CRn, CRm, op2) */
+	uint64_t kvm_id;	  /* KVM's id if it is not NB_SYSREG(enc), else 0 */
 };
 
+/* clang-format off */
 #define R(n, a, b, c, d, e)	{ #n, { a, b, c, d, e }, 0 }
 #define RK(n, a, b, c, d, e, k)	{ #n, { a, b, c, d, e }, k }
+/* clang-format on */
 
 /*
  * Encodings were checked against Linux: arch/arm64/include/asm/sysreg.h
@@ -25,6 +27,7 @@ struct sysreg_desc {
  * of each group is named before it. Registers KVM exposes as core registers
  * (SP_EL0, SP_EL1, ELR_EL1, SPSR_EL1) are deliberately absent.
  */
+/* clang-format off */
 static const struct sysreg_desc sysregs[] = {
 	/* Identification: asm/sysreg.h (MIDR, MPIDR, REVIDR); tools/sysreg. */
 	R(MIDR_EL1, 3, 0, 0, 0, 0),
@@ -244,17 +247,18 @@ static const struct sysreg_desc sysregs[] = {
 	R(CNTHV_CTL_EL2, 3, 4, 14, 3, 1),
 	R(CNTHV_CVAL_EL2, 3, 4, 14, 3, 2),
 };
+/* clang-format on */
 
-#define NR_SYSREGS	(sizeof(sysregs) / sizeof(sysregs[0]))
+#define NR_SYSREGS (sizeof(sysregs) / sizeof(sysregs[0]))
 
 /* KVM's virtual-timer ids under the names KVM gives them. */
 static const struct {
 	const char *name;
 	uint64_t id;
 } kvm_timer_regs[] = {
-	{ "TIMER_CTL", NB_KVM_REG_TIMER_CTL },
-	{ "TIMER_CVAL", NB_KVM_REG_TIMER_CVAL },
-	{ "TIMER_CNT", NB_KVM_REG_TIMER_CNT },
+    {"TIMER_CTL", NB_KVM_REG_TIMER_CTL},
+    {"TIMER_CVAL", NB_KVM_REG_TIMER_CVAL},
+    {"TIMER_CNT", NB_KVM_REG_TIMER_CNT},
 };
 
 /* Firmware pseudo-registers (arm64 asm/kvm.h), by coproc and index. */
@@ -262,24 +266,24 @@ static const struct {
 	const char *name;
 	uint64_t id;
 } fw_regs[] = {
-	{ "KVM_REG_ARM_PSCI_VERSION", NB_FW_REG(0) },
-	{ "KVM_REG_ARM_SMCCC_ARCH_WORKAROUND_1", NB_FW_REG(1) },
-	{ "KVM_REG_ARM_SMCCC_ARCH_WORKAROUND_2", NB_FW_REG(2) },
-	{ "KVM_REG_ARM_SMCCC_ARCH_WORKAROUND_3", NB_FW_REG(3) },
-	{ "KVM_REG_ARM_STD_BMAP",
-	  NB_KVM_REG_ARM64 | NB_KVM_REG_SIZE_U64 | NB_KVM_REG_ARM_FW_FEAT_BMAP | 0 },
-	{ "KVM_REG_ARM_STD_HYP_BMAP",
-	  NB_KVM_REG_ARM64 | NB_KVM_REG_SIZE_U64 | NB_KVM_REG_ARM_FW_FEAT_BMAP | 1 },
-	{ "KVM_REG_ARM_VENDOR_HYP_BMAP",
-	  NB_KVM_REG_ARM64 | NB_KVM_REG_SIZE_U64 | NB_KVM_REG_ARM_FW_FEAT_BMAP | 2 },
-	{ "KVM_REG_ARM_VENDOR_HYP_BMAP_2",
-	  NB_KVM_REG_ARM64 | NB_KVM_REG_SIZE_U64 | NB_KVM_REG_ARM_FW_FEAT_BMAP | 3 },
+    {"KVM_REG_ARM_PSCI_VERSION", NB_FW_REG(0)},
+    {"KVM_REG_ARM_SMCCC_ARCH_WORKAROUND_1", NB_FW_REG(1)},
+    {"KVM_REG_ARM_SMCCC_ARCH_WORKAROUND_2", NB_FW_REG(2)},
+    {"KVM_REG_ARM_SMCCC_ARCH_WORKAROUND_3", NB_FW_REG(3)},
+    {"KVM_REG_ARM_STD_BMAP",
+     NB_KVM_REG_ARM64 | NB_KVM_REG_SIZE_U64 | NB_KVM_REG_ARM_FW_FEAT_BMAP | 0},
+    {"KVM_REG_ARM_STD_HYP_BMAP",
+     NB_KVM_REG_ARM64 | NB_KVM_REG_SIZE_U64 | NB_KVM_REG_ARM_FW_FEAT_BMAP | 1},
+    {"KVM_REG_ARM_VENDOR_HYP_BMAP",
+     NB_KVM_REG_ARM64 | NB_KVM_REG_SIZE_U64 | NB_KVM_REG_ARM_FW_FEAT_BMAP | 2},
+    {"KVM_REG_ARM_VENDOR_HYP_BMAP_2",
+     NB_KVM_REG_ARM64 | NB_KVM_REG_SIZE_U64 | NB_KVM_REG_ARM_FW_FEAT_BMAP | 3},
 };
 
-#define ARRAY_LEN(a)	(sizeof(a) / sizeof((a)[0]))
+#define ARRAY_LEN(a) (sizeof(a) / sizeof((a)[0]))
 
 static const char *const spsr_names[NB_CORE_NR_SPSR] = {
-	"SPSR_EL1", "SPSR_ABT", "SPSR_UND", "SPSR_IRQ", "SPSR_FIQ",
+    "SPSR_EL1", "SPSR_ABT", "SPSR_UND", "SPSR_IRQ", "SPSR_FIQ",
 };
 
 uint64_t nb_sysreg_id(struct nb_sysreg_enc e)
@@ -322,8 +326,7 @@ const char *nb_sysreg_name(uint64_t id)
 	return NULL;
 }
 
-int nb_sysreg_table_entry(size_t idx, const char **name, struct nb_sysreg_enc *enc,
-			  uint64_t *id)
+int nb_sysreg_table_entry(size_t idx, const char **name, struct nb_sysreg_enc *enc, uint64_t *id)
 {
 	if (idx >= NR_SYSREGS)
 		return -ENOENT;
@@ -391,8 +394,7 @@ static int parse_generic(const char *s, uint64_t *id)
 }
 
 /* "<prefix><n>" with n a decimal index below @count. */
-static bool parse_indexed(const char *s, const char *prefix, unsigned int count,
-			  unsigned int *n)
+static bool parse_indexed(const char *s, const char *prefix, unsigned int count, unsigned int *n)
 {
 	s = skip_prefix(s, prefix);
 	if (!s || !(s = parse_small(s, count - 1, n)))
@@ -526,8 +528,8 @@ static int format_core(uint64_t id, char *buf, size_t len)
 					spsr_names[(off - NB_CORE_OFF_SPSR(0)) / 2]);
 		return -ENOENT;
 	}
-	if (size == NB_KVM_REG_SIZE_U128 && off >= NB_CORE_OFF_V(0) &&
-	    off <= NB_CORE_OFF_V(31) && (off - NB_CORE_OFF_V(0)) % 4 == 0)
+	if (size == NB_KVM_REG_SIZE_U128 && off >= NB_CORE_OFF_V(0) && off <= NB_CORE_OFF_V(31) &&
+	    (off - NB_CORE_OFF_V(0)) % 4 == 0)
 		return snprintf(buf, len, "V%u", (unsigned int)((off - NB_CORE_OFF_V(0)) / 4));
 	if (size == NB_KVM_REG_SIZE_U32 && off == NB_CORE_OFF_FPSR)
 		return snprintf(buf, len, "FPSR");
@@ -553,8 +555,7 @@ static int format_name(uint64_t id, char *buf, size_t len)
 		name = nb_sysreg_name(id);
 		if (name)
 			return snprintf(buf, len, "%s", name);
-		return snprintf(buf, len, "S%u_%u_C%u_C%u_%u", e.op0, e.op1, e.crn, e.crm,
-				e.op2);
+		return snprintf(buf, len, "S%u_%u_C%u_C%u_%u", e.op0, e.op1, e.crn, e.crm, e.op2);
 	}
 	if (coproc == NB_KVM_REG_ARM_CORE) {
 		ret = format_core(id, buf, len);
@@ -566,8 +567,8 @@ static int format_name(uint64_t id, char *buf, size_t len)
 		if (id == fw_regs[i].id)
 			return snprintf(buf, len, "%s", fw_regs[i].name);
 	if (coproc == NB_KVM_REG_ARM_FW &&
-	    (id & ~SYSREG_FIELD_MASK) == (NB_KVM_REG_ARM64 | NB_KVM_REG_SIZE_U64 |
-					  NB_KVM_REG_ARM_FW))
+	    (id & ~SYSREG_FIELD_MASK) ==
+		(NB_KVM_REG_ARM64 | NB_KVM_REG_SIZE_U64 | NB_KVM_REG_ARM_FW))
 		return snprintf(buf, len, "FW_0x%x", (unsigned int)(id & SYSREG_FIELD_MASK));
 raw:
 	return snprintf(buf, len, "REG_0x%" PRIx64, id);

@@ -30,31 +30,33 @@
 #include <stdint.h>
 
 /* The generic and arm64 KVM_REG_* id fields (linux/kvm.h, arm64 asm/kvm.h). */
-#define NB_KVM_REG_ARCH_MASK		0xff00000000000000ULL
-#define NB_KVM_REG_ARM64		0x6000000000000000ULL
-#define NB_KVM_REG_SIZE_MASK		0x00f0000000000000ULL
-#define NB_KVM_REG_SIZE_U32		0x0020000000000000ULL
-#define NB_KVM_REG_SIZE_U64		0x0030000000000000ULL
-#define NB_KVM_REG_SIZE_U128		0x0040000000000000ULL
-#define NB_KVM_REG_COPROC_MASK		0x000000000fff0000ULL
-#define NB_KVM_REG_ARM_CORE		(0x0010ULL << 16)
-#define NB_KVM_REG_ARM_DEMUX		(0x0011ULL << 16)
-#define NB_KVM_REG_ARM64_SYSREG		(0x0013ULL << 16)
-#define NB_KVM_REG_ARM_FW		(0x0014ULL << 16)
-#define NB_KVM_REG_ARM64_SVE		(0x0015ULL << 16)
-#define NB_KVM_REG_ARM_FW_FEAT_BMAP	(0x0016ULL << 16)
+#define NB_KVM_REG_ARCH_MASK 0xff00000000000000ULL
+#define NB_KVM_REG_ARM64 0x6000000000000000ULL
+#define NB_KVM_REG_SIZE_MASK 0x00f0000000000000ULL
+#define NB_KVM_REG_SIZE_U32 0x0020000000000000ULL
+#define NB_KVM_REG_SIZE_U64 0x0030000000000000ULL
+#define NB_KVM_REG_SIZE_U128 0x0040000000000000ULL
+#define NB_KVM_REG_COPROC_MASK 0x000000000fff0000ULL
+#define NB_KVM_REG_ARM_CORE (0x0010ULL << 16)
+#define NB_KVM_REG_ARM_DEMUX (0x0011ULL << 16)
+#define NB_KVM_REG_ARM64_SYSREG (0x0013ULL << 16)
+#define NB_KVM_REG_ARM_FW (0x0014ULL << 16)
+#define NB_KVM_REG_ARM64_SVE (0x0015ULL << 16)
+#define NB_KVM_REG_ARM_FW_FEAT_BMAP (0x0016ULL << 16)
 
 /* The KVM id of the 64-bit system register (op0, op1, CRn, CRm, op2). */
+/* clang-format off */
 #define NB_SYSREG(op0, op1, crn, crm, op2)					\
 	(NB_KVM_REG_ARM64 | NB_KVM_REG_SIZE_U64 | NB_KVM_REG_ARM64_SYSREG |	\
 	 ((uint64_t)((op0) & 0x3) << 14) | ((uint64_t)((op1) & 0x7) << 11) |	\
 	 ((uint64_t)((crn) & 0xf) << 7) | ((uint64_t)((crm) & 0xf) << 3) |	\
 	 (uint64_t)((op2) & 0x7))
+/* clang-format on */
 
 /* KVM's virtual-timer ids (CVAL and CNT swapped, see above). */
-#define NB_KVM_REG_TIMER_CTL		NB_SYSREG(3, 3, 14, 3, 1)
-#define NB_KVM_REG_TIMER_CVAL		NB_SYSREG(3, 3, 14, 0, 2)
-#define NB_KVM_REG_TIMER_CNT		NB_SYSREG(3, 3, 14, 3, 2)
+#define NB_KVM_REG_TIMER_CTL NB_SYSREG(3, 3, 14, 3, 1)
+#define NB_KVM_REG_TIMER_CVAL NB_SYSREG(3, 3, 14, 0, 2)
+#define NB_KVM_REG_TIMER_CNT NB_SYSREG(3, 3, 14, 3, 2)
 
 /*
  * Core registers: KVM_REG_ARM_CORE ids whose low bits are the offset, in
@@ -62,35 +64,36 @@
  * regs.regs[31], regs.sp (SP_EL0), regs.pc, regs.pstate, sp_el1, elr_el1,
  * spsr[5], then fp_regs (16-byte aligned): vregs[32] (128 bits), fpsr, fpcr.
  */
-#define NB_CORE_OFF_X(n)		(2 * (n))	/* n 0..30 */
-#define NB_CORE_OFF_SP			62
-#define NB_CORE_OFF_PC			64
-#define NB_CORE_OFF_PSTATE		66
-#define NB_CORE_OFF_SP_EL1		68
-#define NB_CORE_OFF_ELR_EL1		70
-#define NB_CORE_OFF_SPSR(n)		(72 + 2 * (n))	/* n 0..4: EL1 ABT UND IRQ FIQ */
-#define NB_CORE_NR_SPSR			5
-#define NB_CORE_OFF_V(n)		(84 + 4 * (n))	/* n 0..31 */
-#define NB_CORE_OFF_FPSR		212
-#define NB_CORE_OFF_FPCR		213
+#define NB_CORE_OFF_X(n) (2 * (n)) /* n 0..30 */
+#define NB_CORE_OFF_SP 62
+#define NB_CORE_OFF_PC 64
+#define NB_CORE_OFF_PSTATE 66
+#define NB_CORE_OFF_SP_EL1 68
+#define NB_CORE_OFF_ELR_EL1 70
+#define NB_CORE_OFF_SPSR(n) (72 + 2 * (n)) /* n 0..4: EL1 ABT UND IRQ FIQ */
+#define NB_CORE_NR_SPSR 5
+#define NB_CORE_OFF_V(n) (84 + 4 * (n)) /* n 0..31 */
+#define NB_CORE_OFF_FPSR 212
+#define NB_CORE_OFF_FPCR 213
 
-#define NB_CORE_REG(size, off)						\
-	(NB_KVM_REG_ARM64 | (size) | NB_KVM_REG_ARM_CORE | (uint64_t)(off))
-#define NB_CORE_REG_X(n)	NB_CORE_REG(NB_KVM_REG_SIZE_U64, NB_CORE_OFF_X(n))
-#define NB_CORE_REG_SP		NB_CORE_REG(NB_KVM_REG_SIZE_U64, NB_CORE_OFF_SP)
-#define NB_CORE_REG_PC		NB_CORE_REG(NB_KVM_REG_SIZE_U64, NB_CORE_OFF_PC)
-#define NB_CORE_REG_PSTATE	NB_CORE_REG(NB_KVM_REG_SIZE_U64, NB_CORE_OFF_PSTATE)
-#define NB_CORE_REG_SP_EL1	NB_CORE_REG(NB_KVM_REG_SIZE_U64, NB_CORE_OFF_SP_EL1)
-#define NB_CORE_REG_ELR_EL1	NB_CORE_REG(NB_KVM_REG_SIZE_U64, NB_CORE_OFF_ELR_EL1)
-#define NB_CORE_REG_SPSR(n)	NB_CORE_REG(NB_KVM_REG_SIZE_U64, NB_CORE_OFF_SPSR(n))
-#define NB_CORE_REG_V(n)	NB_CORE_REG(NB_KVM_REG_SIZE_U128, NB_CORE_OFF_V(n))
-#define NB_CORE_REG_FPSR	NB_CORE_REG(NB_KVM_REG_SIZE_U32, NB_CORE_OFF_FPSR)
-#define NB_CORE_REG_FPCR	NB_CORE_REG(NB_KVM_REG_SIZE_U32, NB_CORE_OFF_FPCR)
+#define NB_CORE_REG(size, off) (NB_KVM_REG_ARM64 | (size) | NB_KVM_REG_ARM_CORE | (uint64_t)(off))
+#define NB_CORE_REG_X(n) NB_CORE_REG(NB_KVM_REG_SIZE_U64, NB_CORE_OFF_X(n))
+#define NB_CORE_REG_SP NB_CORE_REG(NB_KVM_REG_SIZE_U64, NB_CORE_OFF_SP)
+#define NB_CORE_REG_PC NB_CORE_REG(NB_KVM_REG_SIZE_U64, NB_CORE_OFF_PC)
+#define NB_CORE_REG_PSTATE NB_CORE_REG(NB_KVM_REG_SIZE_U64, NB_CORE_OFF_PSTATE)
+#define NB_CORE_REG_SP_EL1 NB_CORE_REG(NB_KVM_REG_SIZE_U64, NB_CORE_OFF_SP_EL1)
+#define NB_CORE_REG_ELR_EL1 NB_CORE_REG(NB_KVM_REG_SIZE_U64, NB_CORE_OFF_ELR_EL1)
+#define NB_CORE_REG_SPSR(n) NB_CORE_REG(NB_KVM_REG_SIZE_U64, NB_CORE_OFF_SPSR(n))
+#define NB_CORE_REG_V(n) NB_CORE_REG(NB_KVM_REG_SIZE_U128, NB_CORE_OFF_V(n))
+#define NB_CORE_REG_FPSR NB_CORE_REG(NB_KVM_REG_SIZE_U32, NB_CORE_OFF_FPSR)
+#define NB_CORE_REG_FPCR NB_CORE_REG(NB_KVM_REG_SIZE_U32, NB_CORE_OFF_FPCR)
 
 /* Firmware pseudo-registers (KVM_REG_ARM_FW_REG(n)). */
+/* clang-format off */
 #define NB_FW_REG(n)							\
 	(NB_KVM_REG_ARM64 | NB_KVM_REG_SIZE_U64 | NB_KVM_REG_ARM_FW |	\
 	 ((uint64_t)(n) & 0xffff))
+/* clang-format on */
 
 struct nb_sysreg_enc {
 	uint8_t op0, op1, crn, crm, op2;
@@ -141,7 +144,6 @@ int nb_reg_format_name(uint64_t id, char *buf, size_t len);
  * (NB_SYSREG(enc) except for KVM's swapped timer registers); -ENOENT past
  * the end. Any out-pointer may be NULL.
  */
-int nb_sysreg_table_entry(size_t idx, const char **name, struct nb_sysreg_enc *enc,
-			  uint64_t *id);
+int nb_sysreg_table_entry(size_t idx, const char **name, struct nb_sysreg_enc *enc, uint64_t *id);
 
 #endif /* NB_ARCH_SYSREG_H */
