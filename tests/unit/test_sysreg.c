@@ -14,7 +14,7 @@
 
 static struct nb_sysreg_enc enc(uint8_t op0, uint8_t op1, uint8_t crn, uint8_t crm, uint8_t op2)
 {
-	struct nb_sysreg_enc e = { op0, op1, crn, crm, op2 };
+	struct nb_sysreg_enc e = {op0, op1, crn, crm, op2};
 
 	return e;
 }
@@ -104,8 +104,8 @@ START_TEST(test_table_round_trip)
 		ck_assert_uint_eq(lookup_ok(name), id);
 		ck_assert_uint_lt(strlen(name), sizeof(lower));
 		for (j = 0; name[j]; j++)
-			lower[j] = (char)(name[j] >= 'A' && name[j] <= 'Z' ?
-					    name[j] + 32 : name[j]);
+			lower[j] =
+			    (char)(name[j] >= 'A' && name[j] <= 'Z' ? name[j] + 32 : name[j]);
 		lower[j] = '\0';
 		ck_assert_uint_eq(lookup_ok(lower), id);
 	}
@@ -140,62 +140,58 @@ START_TEST(test_required_encodings)
 		const char *name;
 		uint8_t e[5];
 	} want[] = {
-		{ "MIDR_EL1", { 3, 0, 0, 0, 0 } }, { "REVIDR_EL1", { 3, 0, 0, 0, 6 } },
-		{ "ID_AA64PFR0_EL1", { 3, 0, 0, 4, 0 } }, { "ID_AA64PFR1_EL1", { 3, 0, 0, 4, 1 } },
-		{ "ID_AA64DFR0_EL1", { 3, 0, 0, 5, 0 } }, { "ID_AA64ISAR0_EL1", { 3, 0, 0, 6, 0 } },
-		{ "ID_AA64ISAR1_EL1", { 3, 0, 0, 6, 1 } },
-		{ "ID_AA64ISAR2_EL1", { 3, 0, 0, 6, 2 } },
-		{ "ID_AA64MMFR0_EL1", { 3, 0, 0, 7, 0 } },
-		{ "ID_AA64MMFR1_EL1", { 3, 0, 0, 7, 1 } },
-		{ "ID_AA64MMFR2_EL1", { 3, 0, 0, 7, 2 } },
-		{ "ID_AA64MMFR3_EL1", { 3, 0, 0, 7, 3 } },
-		{ "ID_AA64MMFR4_EL1", { 3, 0, 0, 7, 4 } }, { "SCTLR_EL1", { 3, 0, 1, 0, 0 } },
-		{ "ACTLR_EL1", { 3, 0, 1, 0, 1 } }, { "CPACR_EL1", { 3, 0, 1, 0, 2 } },
-		{ "TTBR0_EL1", { 3, 0, 2, 0, 0 } }, { "TTBR1_EL1", { 3, 0, 2, 0, 1 } },
-		{ "TCR_EL1", { 3, 0, 2, 0, 2 } }, { "ESR_EL1", { 3, 0, 5, 2, 0 } },
-		{ "FAR_EL1", { 3, 0, 6, 0, 0 } }, { "AFSR0_EL1", { 3, 0, 5, 1, 0 } },
-		{ "AFSR1_EL1", { 3, 0, 5, 1, 1 } }, { "PAR_EL1", { 3, 0, 7, 4, 0 } },
-		{ "MAIR_EL1", { 3, 0, 10, 2, 0 } }, { "AMAIR_EL1", { 3, 0, 10, 3, 0 } },
-		{ "VBAR_EL1", { 3, 0, 12, 0, 0 } }, { "CONTEXTIDR_EL1", { 3, 0, 13, 0, 1 } },
-		{ "TPIDR_EL0", { 3, 3, 13, 0, 2 } }, { "TPIDR_EL1", { 3, 0, 13, 0, 4 } },
-		{ "TPIDRRO_EL0", { 3, 3, 13, 0, 3 } }, { "CNTKCTL_EL1", { 3, 0, 14, 1, 0 } },
-		{ "CSSELR_EL1", { 3, 2, 0, 0, 0 } }, { "PMCR_EL0", { 3, 3, 9, 12, 0 } },
-		{ "CNTV_CTL_EL0", { 3, 3, 14, 3, 1 } }, { "CNTV_CVAL_EL0", { 3, 3, 14, 3, 2 } },
-		{ "CNTP_CTL_EL0", { 3, 3, 14, 2, 1 } }, { "CNTP_CVAL_EL0", { 3, 3, 14, 2, 2 } },
-		{ "CNTVCT_EL0", { 3, 3, 14, 0, 2 } }, { "CNTPCT_EL0", { 3, 3, 14, 0, 1 } },
-		{ "ICC_SRE_EL1", { 3, 0, 12, 12, 5 } },
-		{ "VPIDR_EL2", { 3, 4, 0, 0, 0 } }, { "VMPIDR_EL2", { 3, 4, 0, 0, 5 } },
-		{ "SCTLR_EL2", { 3, 4, 1, 0, 0 } }, { "ACTLR_EL2", { 3, 4, 1, 0, 1 } },
-		{ "HCR_EL2", { 3, 4, 1, 1, 0 } }, { "MDCR_EL2", { 3, 4, 1, 1, 1 } },
-		{ "CPTR_EL2", { 3, 4, 1, 1, 2 } }, { "HSTR_EL2", { 3, 4, 1, 1, 3 } },
-		{ "HFGRTR_EL2", { 3, 4, 1, 1, 4 } }, { "HFGWTR_EL2", { 3, 4, 1, 1, 5 } },
-		{ "HFGITR_EL2", { 3, 4, 1, 1, 6 } }, { "HACR_EL2", { 3, 4, 1, 1, 7 } },
-		{ "HCRX_EL2", { 3, 4, 1, 2, 2 } }, { "HDFGRTR_EL2", { 3, 4, 3, 1, 4 } },
-		{ "HDFGWTR_EL2", { 3, 4, 3, 1, 5 } }, { "HAFGRTR_EL2", { 3, 4, 3, 1, 6 } },
-		{ "TTBR0_EL2", { 3, 4, 2, 0, 0 } }, { "TTBR1_EL2", { 3, 4, 2, 0, 1 } },
-		{ "TCR_EL2", { 3, 4, 2, 0, 2 } }, { "VTTBR_EL2", { 3, 4, 2, 1, 0 } },
-		{ "VTCR_EL2", { 3, 4, 2, 1, 2 } }, { "VNCR_EL2", { 3, 4, 2, 2, 0 } },
-		{ "DACR32_EL2", { 3, 4, 3, 0, 0 } }, { "SPSR_EL2", { 3, 4, 4, 0, 0 } },
-		{ "ELR_EL2", { 3, 4, 4, 0, 1 } }, { "SP_EL2", { 3, 6, 4, 1, 0 } },
-		{ "AFSR0_EL2", { 3, 4, 5, 1, 0 } }, { "AFSR1_EL2", { 3, 4, 5, 1, 1 } },
-		{ "ESR_EL2", { 3, 4, 5, 2, 0 } }, { "FAR_EL2", { 3, 4, 6, 0, 0 } },
-		{ "HPFAR_EL2", { 3, 4, 6, 0, 4 } }, { "MAIR_EL2", { 3, 4, 10, 2, 0 } },
-		{ "AMAIR_EL2", { 3, 4, 10, 3, 0 } }, { "VBAR_EL2", { 3, 4, 12, 0, 0 } },
-		{ "RVBAR_EL2", { 3, 4, 12, 0, 1 } }, { "CONTEXTIDR_EL2", { 3, 4, 13, 0, 1 } },
-		{ "TPIDR_EL2", { 3, 4, 13, 0, 2 } }, { "CNTVOFF_EL2", { 3, 4, 14, 0, 3 } },
-		{ "CNTHCTL_EL2", { 3, 4, 14, 1, 0 } }, { "CNTHP_TVAL_EL2", { 3, 4, 14, 2, 0 } },
-		{ "CNTHP_CTL_EL2", { 3, 4, 14, 2, 1 } }, { "CNTHP_CVAL_EL2", { 3, 4, 14, 2, 2 } },
-		{ "CNTHV_TVAL_EL2", { 3, 4, 14, 3, 0 } }, { "CNTHV_CTL_EL2", { 3, 4, 14, 3, 1 } },
-		{ "CNTHV_CVAL_EL2", { 3, 4, 14, 3, 2 } }, { "ICH_HCR_EL2", { 3, 4, 12, 11, 0 } },
-		{ "ICH_VTR_EL2", { 3, 4, 12, 11, 1 } }, { "ICH_VMCR_EL2", { 3, 4, 12, 11, 7 } },
-		{ "ZCR_EL2", { 3, 4, 1, 2, 0 } },
+	    {"MIDR_EL1", {3, 0, 0, 0, 0}},	   {"REVIDR_EL1", {3, 0, 0, 0, 6}},
+	    {"ID_AA64PFR0_EL1", {3, 0, 0, 4, 0}},  {"ID_AA64PFR1_EL1", {3, 0, 0, 4, 1}},
+	    {"ID_AA64DFR0_EL1", {3, 0, 0, 5, 0}},  {"ID_AA64ISAR0_EL1", {3, 0, 0, 6, 0}},
+	    {"ID_AA64ISAR1_EL1", {3, 0, 0, 6, 1}}, {"ID_AA64ISAR2_EL1", {3, 0, 0, 6, 2}},
+	    {"ID_AA64MMFR0_EL1", {3, 0, 0, 7, 0}}, {"ID_AA64MMFR1_EL1", {3, 0, 0, 7, 1}},
+	    {"ID_AA64MMFR2_EL1", {3, 0, 0, 7, 2}}, {"ID_AA64MMFR3_EL1", {3, 0, 0, 7, 3}},
+	    {"ID_AA64MMFR4_EL1", {3, 0, 0, 7, 4}}, {"SCTLR_EL1", {3, 0, 1, 0, 0}},
+	    {"ACTLR_EL1", {3, 0, 1, 0, 1}},	   {"CPACR_EL1", {3, 0, 1, 0, 2}},
+	    {"TTBR0_EL1", {3, 0, 2, 0, 0}},	   {"TTBR1_EL1", {3, 0, 2, 0, 1}},
+	    {"TCR_EL1", {3, 0, 2, 0, 2}},	   {"ESR_EL1", {3, 0, 5, 2, 0}},
+	    {"FAR_EL1", {3, 0, 6, 0, 0}},	   {"AFSR0_EL1", {3, 0, 5, 1, 0}},
+	    {"AFSR1_EL1", {3, 0, 5, 1, 1}},	   {"PAR_EL1", {3, 0, 7, 4, 0}},
+	    {"MAIR_EL1", {3, 0, 10, 2, 0}},	   {"AMAIR_EL1", {3, 0, 10, 3, 0}},
+	    {"VBAR_EL1", {3, 0, 12, 0, 0}},	   {"CONTEXTIDR_EL1", {3, 0, 13, 0, 1}},
+	    {"TPIDR_EL0", {3, 3, 13, 0, 2}},	   {"TPIDR_EL1", {3, 0, 13, 0, 4}},
+	    {"TPIDRRO_EL0", {3, 3, 13, 0, 3}},	   {"CNTKCTL_EL1", {3, 0, 14, 1, 0}},
+	    {"CSSELR_EL1", {3, 2, 0, 0, 0}},	   {"PMCR_EL0", {3, 3, 9, 12, 0}},
+	    {"CNTV_CTL_EL0", {3, 3, 14, 3, 1}},	   {"CNTV_CVAL_EL0", {3, 3, 14, 3, 2}},
+	    {"CNTP_CTL_EL0", {3, 3, 14, 2, 1}},	   {"CNTP_CVAL_EL0", {3, 3, 14, 2, 2}},
+	    {"CNTVCT_EL0", {3, 3, 14, 0, 2}},	   {"CNTPCT_EL0", {3, 3, 14, 0, 1}},
+	    {"ICC_SRE_EL1", {3, 0, 12, 12, 5}},	   {"VPIDR_EL2", {3, 4, 0, 0, 0}},
+	    {"VMPIDR_EL2", {3, 4, 0, 0, 5}},	   {"SCTLR_EL2", {3, 4, 1, 0, 0}},
+	    {"ACTLR_EL2", {3, 4, 1, 0, 1}},	   {"HCR_EL2", {3, 4, 1, 1, 0}},
+	    {"MDCR_EL2", {3, 4, 1, 1, 1}},	   {"CPTR_EL2", {3, 4, 1, 1, 2}},
+	    {"HSTR_EL2", {3, 4, 1, 1, 3}},	   {"HFGRTR_EL2", {3, 4, 1, 1, 4}},
+	    {"HFGWTR_EL2", {3, 4, 1, 1, 5}},	   {"HFGITR_EL2", {3, 4, 1, 1, 6}},
+	    {"HACR_EL2", {3, 4, 1, 1, 7}},	   {"HCRX_EL2", {3, 4, 1, 2, 2}},
+	    {"HDFGRTR_EL2", {3, 4, 3, 1, 4}},	   {"HDFGWTR_EL2", {3, 4, 3, 1, 5}},
+	    {"HAFGRTR_EL2", {3, 4, 3, 1, 6}},	   {"TTBR0_EL2", {3, 4, 2, 0, 0}},
+	    {"TTBR1_EL2", {3, 4, 2, 0, 1}},	   {"TCR_EL2", {3, 4, 2, 0, 2}},
+	    {"VTTBR_EL2", {3, 4, 2, 1, 0}},	   {"VTCR_EL2", {3, 4, 2, 1, 2}},
+	    {"VNCR_EL2", {3, 4, 2, 2, 0}},	   {"DACR32_EL2", {3, 4, 3, 0, 0}},
+	    {"SPSR_EL2", {3, 4, 4, 0, 0}},	   {"ELR_EL2", {3, 4, 4, 0, 1}},
+	    {"SP_EL2", {3, 6, 4, 1, 0}},	   {"AFSR0_EL2", {3, 4, 5, 1, 0}},
+	    {"AFSR1_EL2", {3, 4, 5, 1, 1}},	   {"ESR_EL2", {3, 4, 5, 2, 0}},
+	    {"FAR_EL2", {3, 4, 6, 0, 0}},	   {"HPFAR_EL2", {3, 4, 6, 0, 4}},
+	    {"MAIR_EL2", {3, 4, 10, 2, 0}},	   {"AMAIR_EL2", {3, 4, 10, 3, 0}},
+	    {"VBAR_EL2", {3, 4, 12, 0, 0}},	   {"RVBAR_EL2", {3, 4, 12, 0, 1}},
+	    {"CONTEXTIDR_EL2", {3, 4, 13, 0, 1}},  {"TPIDR_EL2", {3, 4, 13, 0, 2}},
+	    {"CNTVOFF_EL2", {3, 4, 14, 0, 3}},	   {"CNTHCTL_EL2", {3, 4, 14, 1, 0}},
+	    {"CNTHP_TVAL_EL2", {3, 4, 14, 2, 0}},  {"CNTHP_CTL_EL2", {3, 4, 14, 2, 1}},
+	    {"CNTHP_CVAL_EL2", {3, 4, 14, 2, 2}},  {"CNTHV_TVAL_EL2", {3, 4, 14, 3, 0}},
+	    {"CNTHV_CTL_EL2", {3, 4, 14, 3, 1}},   {"CNTHV_CVAL_EL2", {3, 4, 14, 3, 2}},
+	    {"ICH_HCR_EL2", {3, 4, 12, 11, 0}},	   {"ICH_VTR_EL2", {3, 4, 12, 11, 1}},
+	    {"ICH_VMCR_EL2", {3, 4, 12, 11, 7}},   {"ZCR_EL2", {3, 4, 1, 2, 0}},
 	};
 	size_t n = table_size(), i, k;
 	char name[32];
 
 	for (k = 0; k < sizeof(want) / sizeof(want[0]); k++) {
-		struct nb_sysreg_enc w = enc(want[k].e[0], want[k].e[1], want[k].e[2],
-					     want[k].e[3], want[k].e[4]);
+		struct nb_sysreg_enc w =
+		    enc(want[k].e[0], want[k].e[1], want[k].e[2], want[k].e[3], want[k].e[4]);
 		bool found = false;
 
 		for (i = 0; i < n && !found; i++) {
@@ -221,20 +217,45 @@ START_TEST(test_required_encodings)
 		ck_assert_uint_eq(lookup_ok(name), NB_SYSREG(3, 4, 12, 9, k));
 	}
 	/* Core registers are not in the system register table. */
-	ck_assert_ptr_null(nb_sysreg_name(NB_SYSREG(3, 4, 4, 1, 0)));	/* SP_EL1 */
-	ck_assert_ptr_null(nb_sysreg_name(NB_SYSREG(3, 0, 4, 0, 1)));	/* ELR_EL1 */
+	ck_assert_ptr_null(nb_sysreg_name(NB_SYSREG(3, 4, 4, 1, 0))); /* SP_EL1 */
+	ck_assert_ptr_null(nb_sysreg_name(NB_SYSREG(3, 0, 4, 0, 1))); /* ELR_EL1 */
 }
 END_TEST
 
 START_TEST(test_lookup)
 {
 	static const char *const unknown[] = {
-		"", "FOO", "HCR_EL3", "HCR_EL2 ", " HCR_EL2", "HCR", "S3_4_C1_C1",
-		"S3_4_C1_C1_0x", "S3_4_C1_C1_0_", "S4_0_C0_C0_0", "S3_8_C0_C0_0",
-		"S3_0_C16_C0_0", "S3_0_C0_C16_0", "S3_0_C0_C0_8", "S03_0_C0_C0_0",
-		"S3_0_0_0_0", "S-1_0_C0_C0_0", "S3_4_C1_C1_100", "ICH_LR16_EL2",
-		"ICH_AP0R4_EL2", "X31", "X01", "V32", "X", "SPSR_SVC", "FW_0x", "FW_0x10000",
-		"REG_0x", "REG_0x10000000000000000", "REG_0xg", "TIMER_FOO",
+	    "",
+	    "FOO",
+	    "HCR_EL3",
+	    "HCR_EL2 ",
+	    " HCR_EL2",
+	    "HCR",
+	    "S3_4_C1_C1",
+	    "S3_4_C1_C1_0x",
+	    "S3_4_C1_C1_0_",
+	    "S4_0_C0_C0_0",
+	    "S3_8_C0_C0_0",
+	    "S3_0_C16_C0_0",
+	    "S3_0_C0_C16_0",
+	    "S3_0_C0_C0_8",
+	    "S03_0_C0_C0_0",
+	    "S3_0_0_0_0",
+	    "S-1_0_C0_C0_0",
+	    "S3_4_C1_C1_100",
+	    "ICH_LR16_EL2",
+	    "ICH_AP0R4_EL2",
+	    "X31",
+	    "X01",
+	    "V32",
+	    "X",
+	    "SPSR_SVC",
+	    "FW_0x",
+	    "FW_0x10000",
+	    "REG_0x",
+	    "REG_0x10000000000000000",
+	    "REG_0xg",
+	    "TIMER_FOO",
 	};
 	uint64_t id = 42;
 	size_t i;
@@ -304,18 +325,18 @@ END_TEST
 START_TEST(test_decode_invalid)
 {
 	static const uint64_t bad[] = {
-		0,
-		NB_CORE_REG_PC,
-		NB_FW_REG(0),
-		NB_SYSREG(3, 4, 1, 1, 0) & ~NB_KVM_REG_SIZE_MASK,	/* size U8 */
-		(NB_SYSREG(3, 4, 1, 1, 0) & ~NB_KVM_REG_SIZE_MASK) | NB_KVM_REG_SIZE_U32,
-		(NB_SYSREG(3, 4, 1, 1, 0) & ~NB_KVM_REG_SIZE_MASK) | NB_KVM_REG_SIZE_U128,
-		(NB_SYSREG(3, 4, 1, 1, 0) & ~NB_KVM_REG_ARCH_MASK) | 0x2000000000000000ULL,
-		NB_SYSREG(3, 4, 1, 1, 0) | (1ULL << 30),		/* stray bit */
-		NB_SYSREG(3, 4, 1, 1, 0) | (0x0100ULL << 16),		/* coproc 0x113 */
-		0x6030000000150000ULL,					/* SVE */
+	    0,
+	    NB_CORE_REG_PC,
+	    NB_FW_REG(0),
+	    NB_SYSREG(3, 4, 1, 1, 0) & ~NB_KVM_REG_SIZE_MASK, /* size U8 */
+	    (NB_SYSREG(3, 4, 1, 1, 0) & ~NB_KVM_REG_SIZE_MASK) | NB_KVM_REG_SIZE_U32,
+	    (NB_SYSREG(3, 4, 1, 1, 0) & ~NB_KVM_REG_SIZE_MASK) | NB_KVM_REG_SIZE_U128,
+	    (NB_SYSREG(3, 4, 1, 1, 0) & ~NB_KVM_REG_ARCH_MASK) | 0x2000000000000000ULL,
+	    NB_SYSREG(3, 4, 1, 1, 0) | (1ULL << 30),	  /* stray bit */
+	    NB_SYSREG(3, 4, 1, 1, 0) | (0x0100ULL << 16), /* coproc 0x113 */
+	    0x6030000000150000ULL,			  /* SVE */
 	};
-	struct nb_sysreg_enc e = { 9, 9, 9, 9, 9 };
+	struct nb_sysreg_enc e = {9, 9, 9, 9, 9};
 	size_t i;
 
 	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
@@ -361,10 +382,11 @@ START_TEST(test_format_name)
 			 "REG_0x6020000000100040");
 	ck_assert_str_eq(fmt(NB_CORE_REG(NB_KVM_REG_SIZE_U64, 1), buf, sizeof(buf)),
 			 "REG_0x6030000000100001");
-	ck_assert_str_eq(fmt(NB_CORE_REG(NB_KVM_REG_SIZE_U64, NB_CORE_OFF_V(0)), buf,
-			     sizeof(buf)), "REG_0x6030000000100054");
-	ck_assert_str_eq(fmt(NB_CORE_REG(NB_KVM_REG_SIZE_U128, NB_CORE_OFF_V(0) + 2), buf,
-			     sizeof(buf)), "REG_0x6040000000100056");
+	ck_assert_str_eq(fmt(NB_CORE_REG(NB_KVM_REG_SIZE_U64, NB_CORE_OFF_V(0)), buf, sizeof(buf)),
+			 "REG_0x6030000000100054");
+	ck_assert_str_eq(
+	    fmt(NB_CORE_REG(NB_KVM_REG_SIZE_U128, NB_CORE_OFF_V(0) + 2), buf, sizeof(buf)),
+	    "REG_0x6040000000100056");
 	ck_assert_str_eq(fmt(NB_CORE_REG(NB_KVM_REG_SIZE_U64, 214), buf, sizeof(buf)),
 			 "REG_0x60300000001000d6");
 	/* System registers, known and unknown. */
@@ -378,8 +400,7 @@ START_TEST(test_format_name)
 	ck_assert_str_eq(fmt(NB_FW_REG(3), buf, sizeof(buf)),
 			 "KVM_REG_ARM_SMCCC_ARCH_WORKAROUND_3");
 	ck_assert_str_eq(fmt(NB_FW_REG(0x1f), buf, sizeof(buf)), "FW_0x1f");
-	ck_assert_str_eq(fmt(0x6030000000160001ULL, buf, sizeof(buf)),
-			 "KVM_REG_ARM_STD_HYP_BMAP");
+	ck_assert_str_eq(fmt(0x6030000000160001ULL, buf, sizeof(buf)), "KVM_REG_ARM_STD_HYP_BMAP");
 	ck_assert_str_eq(fmt(0x6030000000150000ULL, buf, sizeof(buf)), "REG_0x6030000000150000");
 	ck_assert_str_eq(fmt(0x603000000011000aULL, buf, sizeof(buf)), "REG_0x603000000011000a");
 	ck_assert_str_eq(fmt(0x2030000000000040ULL, buf, sizeof(buf)), "REG_0x2030000000000040");
@@ -438,8 +459,9 @@ START_TEST(test_format_lookup_round_trip)
 	ids[n++] = 0x6030000000150000ULL;
 	ids[n++] = 0;
 	ids[n++] = ~0ULL;
-	for (i = 0; n < sizeof(ids) / sizeof(ids[0]) &&
-	     nb_sysreg_table_entry(i, NULL, NULL, &ids[n]) == 0; i++)
+	for (i = 0;
+	     n < sizeof(ids) / sizeof(ids[0]) && nb_sysreg_table_entry(i, NULL, NULL, &ids[n]) == 0;
+	     i++)
 		n++;
 	for (i = 0; i < n; i++) {
 		fmt(ids[i], buf, sizeof(buf));
@@ -482,8 +504,7 @@ START_TEST(test_matches_arm64_uapi)
 			  KVM_REG_ARM_SMCCC_ARCH_WORKAROUND_3);
 	ck_assert_uint_eq(lookup_ok("KVM_REG_ARM_STD_BMAP"), KVM_REG_ARM_STD_BMAP);
 	ck_assert_uint_eq(lookup_ok("KVM_REG_ARM_STD_HYP_BMAP"), KVM_REG_ARM_STD_HYP_BMAP);
-	ck_assert_uint_eq(lookup_ok("KVM_REG_ARM_VENDOR_HYP_BMAP"),
-			  KVM_REG_ARM_VENDOR_HYP_BMAP);
+	ck_assert_uint_eq(lookup_ok("KVM_REG_ARM_VENDOR_HYP_BMAP"), KVM_REG_ARM_VENDOR_HYP_BMAP);
 	ck_assert_uint_eq(lookup_ok("KVM_REG_ARM_VENDOR_HYP_BMAP_2"),
 			  KVM_REG_ARM_VENDOR_HYP_BMAP_2);
 
@@ -502,11 +523,11 @@ START_TEST(test_matches_arm64_uapi)
 	ck_assert_uint_eq(NB_CORE_OFF_FPSR, KVM_REG_ARM_CORE_REG(fp_regs.fpsr));
 	ck_assert_uint_eq(NB_CORE_OFF_FPCR, KVM_REG_ARM_CORE_REG(fp_regs.fpcr));
 	ck_assert_uint_eq(NB_CORE_REG_PC, KVM_REG_ARM64 | KVM_REG_SIZE_U64 | KVM_REG_ARM_CORE |
-			  KVM_REG_ARM_CORE_REG(regs.pc));
-	ck_assert_uint_eq(NB_CORE_REG_V(7), KVM_REG_ARM64 | KVM_REG_SIZE_U128 |
-			  KVM_REG_ARM_CORE | KVM_REG_ARM_CORE_REG(fp_regs.vregs[7]));
-	ck_assert_uint_eq(NB_CORE_REG_FPCR, KVM_REG_ARM64 | KVM_REG_SIZE_U32 |
-			  KVM_REG_ARM_CORE | KVM_REG_ARM_CORE_REG(fp_regs.fpcr));
+					      KVM_REG_ARM_CORE_REG(regs.pc));
+	ck_assert_uint_eq(NB_CORE_REG_V(7), KVM_REG_ARM64 | KVM_REG_SIZE_U128 | KVM_REG_ARM_CORE |
+						KVM_REG_ARM_CORE_REG(fp_regs.vregs[7]));
+	ck_assert_uint_eq(NB_CORE_REG_FPCR, KVM_REG_ARM64 | KVM_REG_SIZE_U32 | KVM_REG_ARM_CORE |
+						KVM_REG_ARM_CORE_REG(fp_regs.fpcr));
 }
 END_TEST
 #endif
