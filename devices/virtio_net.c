@@ -470,7 +470,8 @@ static int vhost_activate(struct nb_virtio_net *net, struct nb_virtio_mmio *t)
 	int r;
 
 	if (qs.call < 0 || qs.kick[0] < 0 || qs.kick[1] < 0 || !t->kfds.watch_kick) {
-		fprintf(stderr, "net %s: vhost needs KVM's ioeventfds and irqfd, which it refused\n",
+		fprintf(stderr,
+			"net %s: vhost needs KVM's ioeventfds and irqfd, which it refused\n",
 			net->id);
 		return -ENODEV;
 	}

@@ -58,8 +58,8 @@ int nb_vmm_init(struct nb_vmm *v, const struct nb_vm_opts *opts, const char *def
 	v->opts = *opts;
 	v->opts.em = &v->em;
 	v->default_boot_args = default_boot_args;
-	r = nb_mmds_new(&v->opts.mmds, opts->mmds_size_limit ? opts->mmds_size_limit
-							     : NB_MMDS_DEFAULT_SIZE_LIMIT);
+	r = nb_mmds_new(&v->opts.mmds,
+			opts->mmds_size_limit ? opts->mmds_size_limit : NB_MMDS_DEFAULT_SIZE_LIMIT);
 	if (r)
 		FAIL(r, "mmds: %s", strerror(-r));
 	r = nb_evmgr_init(&v->em);

@@ -112,8 +112,9 @@ int nb_vmm_update_drive(void *b, unsigned int index, const char *path,
 			return r;
 	}
 	if (rl) {
-		r = nb_virtio_blk_update_rate_limiter(t, bucket(&bw, &rl->bandwidth, rl->has_bandwidth),
-						      bucket(&ops, &rl->ops, rl->has_ops));
+		r = nb_virtio_blk_update_rate_limiter(
+		    t, bucket(&bw, &rl->bandwidth, rl->has_bandwidth),
+		    bucket(&ops, &rl->ops, rl->has_ops));
 		if (r)
 			FAIL(r, "drives.rate_limiter: updating the rate limiter: %s", strerror(-r));
 	}
@@ -226,6 +227,7 @@ int nb_vmm_balloon_hint_status(void *b, struct nb_api_balloon_hint_status *out, 
 		FAIL(-ENODEV, "balloon: the microVM has no balloon device");
 	r = hint_result(nb_virtio_balloon_hint_status(bl, &s), err, errlen);
 	if (!r)
-		*out = (struct nb_api_balloon_hint_status){s.host_cmd, s.guest_cmd, s.has_guest_cmd};
+		*out =
+		    (struct nb_api_balloon_hint_status){s.host_cmd, s.guest_cmd, s.has_guest_cmd};
 	return r;
 }

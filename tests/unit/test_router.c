@@ -79,8 +79,7 @@ static int fake_update(void *b, unsigned int index, const char *path,
 	return fake_result(f, "update", err, errlen);
 }
 
-static int fake_create(void *b, const struct nb_snapshot_create_req *req, char *err,
-		       size_t errlen)
+static int fake_create(void *b, const struct nb_snapshot_create_req *req, char *err, size_t errlen)
 {
 	struct fake *f = b;
 
@@ -619,8 +618,9 @@ START_TEST(vm_config_empty)
 END_TEST
 
 #define SNAP "{\"snapshot_path\": \"/s\", \"mem_file_path\": \"/m\"}"
-#define LOAD_BODY "{\"snapshot_path\": \"/s\", \"mem_backend\": {\"backend_type\": \"File\", " \
-		  "\"backend_path\": \"/m\"}, \"resume_vm\": false}"
+#define LOAD_BODY                                                                                  \
+	"{\"snapshot_path\": \"/s\", \"mem_backend\": {\"backend_type\": \"File\", "               \
+	"\"backend_path\": \"/m\"}, \"resume_vm\": false}"
 
 /* Create needs a paused microVM; load a fresh, unconfigured one. */
 START_TEST(snapshot_state_rules)
