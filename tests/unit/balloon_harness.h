@@ -17,6 +17,7 @@
 
 #include "devices/virtio_balloon.h"
 #include "tests/unit/fake_loop.h"
+#include "tests/unit/irq_count.h"
 
 #define RAM_GPA 0x40000000ULL
 #define RAM_MIB 4
@@ -26,16 +27,6 @@
 #define BUF_GPA (RAM_GPA + 0x80000)	     /* request buffers */
 #define DATA_GPA (RAM_GPA + (2ULL << 20))    /* pages the guest gives */
 #define PFN(gpa) ((uint32_t)((gpa) >> 12))
-
-static int irq_count;
-
-static int count_trigger(void *opaque, uint32_t spi)
-{
-	(void)opaque;
-	(void)spi;
-	irq_count++;
-	return 0;
-}
 
 static struct nb_guest_mem mem;
 static struct fake_loop loop;

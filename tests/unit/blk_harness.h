@@ -20,6 +20,7 @@
 #include "devices/virtio_blk.h"
 #include "tests/unit/check_run.h"
 #include "tests/unit/epoll_loop.h"
+#include "tests/unit/irq_count.h"
 
 #define RAM_GPA 0x40000000ULL
 #define RAM_SIZE (8ULL << 20)
@@ -32,16 +33,6 @@
 #define DATA_GPA(i) (RAM_GPA + 0x100000 + 0x10000ULL * (i))
 #define DISK_SIZE ((1ULL << 20) + 100) /* a partial last sector */
 #define DISK_SECTORS ((1ULL << 20) / 512)
-
-static int irq_count;
-
-static inline int count_trigger(void *opaque, uint32_t spi)
-{
-	(void)opaque;
-	(void)spi;
-	irq_count++;
-	return 0;
-}
 
 static struct nb_guest_mem mem;
 static struct test_loop loop;

@@ -20,6 +20,7 @@
 #include "devices/virtio_net.h"
 #include "tests/unit/check_run.h"
 #include "tests/unit/epoll_loop.h"
+#include "tests/unit/irq_count.h"
 
 #define BIT(n) (1ULL << (n))
 #define RAM_GPA 0x40000000ULL
@@ -379,15 +380,7 @@ END_TEST
 
 /* The device with vhost behind a real transport, driven like a guest driver. */
 static struct nb_virtio_mmio t;
-static int irq_count, watch_calls, watched[2];
-
-static int count_trigger(void *opaque, uint32_t spi)
-{
-	(void)opaque;
-	(void)spi;
-	irq_count++;
-	return 0;
-}
+static int watch_calls, watched[2];
 
 static int fake_watch(void *opaque, uint16_t queue, bool on)
 {

@@ -21,6 +21,7 @@
 #include "devices/virtio_net.h"
 #include "tests/unit/check_run.h"
 #include "tests/unit/epoll_loop.h"
+#include "tests/unit/irq_count.h"
 #include "vmm/tap.h"
 
 #define BIT(n) (1ULL << (n))
@@ -30,7 +31,7 @@
 #define RING_GPA(q) (RAM_GPA + 0x10000ULL * (q))
 #define BUF_GPA(i) (RAM_GPA + 0x100000 + 0x10000ULL * (i))
 
-static int irq_count, configured_offloads, configure_ret;
+static int configured_offloads, configure_ret;
 static struct nb_guest_mem mem;
 static struct test_loop loop;
 static struct nb_event_ops ev;
@@ -39,14 +40,6 @@ static struct nb_virtio_net *net;
 static struct nb_virtio_device dev;
 static int sp[2]; /* sp[0]: the device's "tap", sp[1]: the host side */
 static uint16_t avail_idx[2], next_desc[2], used_seen[2];
-
-static int count_trigger(void *opaque, uint32_t spi)
-{
-	(void)opaque;
-	(void)spi;
-	irq_count++;
-	return 0;
-}
 
 static int fake_configure(int fd, unsigned int offloads)
 {

@@ -10,6 +10,7 @@
 #include "devices/virtio_rng.h"
 #include "tests/unit/check_run.h"
 #include "tests/unit/fake_loop.h"
+#include "tests/unit/irq_count.h"
 
 #define RAM_GPA 0x40000000ULL
 #define RAM_SIZE (4ULL << 20)
@@ -18,16 +19,6 @@
 #define AVAIL_GPA (RAM_GPA + 0x2000)
 #define USED_GPA (RAM_GPA + 0x3000)
 #define DATA_GPA (RAM_GPA + 0x10000)
-
-static int irq_count;
-
-static int count_trigger(void *opaque, uint32_t spi)
-{
-	(void)opaque;
-	(void)spi;
-	irq_count++;
-	return 0;
-}
 
 /* One test's world: guest memory, a transport, the device and its loop. */
 static struct nb_guest_mem mem;
