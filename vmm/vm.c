@@ -51,8 +51,10 @@ static int check_host(struct nb_vm *vm, const struct nb_machine_config *m,
 	why = nb_host_plain_verdict(caps);
 	if (why)
 		FAIL(-ENOTSUP, "this host cannot run microVMs: %s", why);
-	if (m->nested && (why = nb_host_nested_verdict(caps, m->el2_e2h0)))
+	if (m->nested && (why = nb_host_nested_verdict(caps, false)))
 		FAIL(-ENOTSUP, "machine-config.nested: guest hypervisors are %s", why);
+	if (m->nested && m->el2_e2h0 && (why = nb_host_nested_verdict(caps, true)))
+		FAIL(-ENOTSUP, "machine-config.el2_e2h0: non-VHE guest hypervisors are %s", why);
 	if (caps->max_vcpus > 0 && m->vcpu_count > (uint32_t)caps->max_vcpus)
 		FAIL(-EINVAL, "machine-config.vcpu_count: %u exceeds this host's KVM limit of %d",
 		     m->vcpu_count, caps->max_vcpus);

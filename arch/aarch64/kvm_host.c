@@ -140,7 +140,7 @@ const char *nb_host_nested_verdict(const struct nb_host_caps *c, bool e2h0)
 		       "kvm-arm.mode=nested on a CPU with FEAT_NV2";
 	}
 	if (e2h0 && !c->el2_e2h0)
-		return "non-VHE guest hypervisors not offered "
-		       "(KVM_CAP_ARM_EL2_E2H0 is 0): use a VHE guest hypervisor";
+		return "not offered (KVM_CAP_ARM_EL2_E2H0 is 0): use a VHE guest "
+		       "hypervisor";
 	return NULL;
 }

@@ -2,7 +2,8 @@
 # bench/matrix inside the emulated host: one guest per cell of
 #   mode (plain, vhe: a guest hypervisor, e2h0: one without VHE)
 #   x vCPUs (1, 2) x ipa_bits (40, 48, 52) x RAM (128, 1024 MiB),
-# plus refusal cells (RAM beyond the IPA size), each booted from a config
+# plus refusal cells (RAM beyond the IPA size; inside a guest hypervisor, a
+# 52-bit IPA and el2_e2h0, which its KVM lacks), each booted from a config
 # file (matrix.inc, which bench/matrix copies from tests/integration/
 # scenarios). nb.cells=ID,ID (e.g. plain-1-40-128) runs only those cells.
 . /scenarios/matrix.inc
@@ -16,6 +17,9 @@ cell() {
 	matrix_cell "$@"
 }
 
+# Refusals of what a host lacks (52-bit IPA, non-VHE guest hypervisors),
+# inside a guest hypervisor: its cell ID for nb.cells is l1-refusals.
+case ",$cells," in ,,|*,l1-refusals,*) matrix_l1_refusals ;; esac
 for mode in plain vhe e2h0; do
 	for v in 1 2; do
 		for ipa in 40 48 52; do
