@@ -1,4 +1,4 @@
-# timeout: 5400
+# timeout: 11400
 # bench/matrix inside the emulated host: one guest per cell of
 #   mode (plain, vhe: a guest hypervisor, e2h0: one without VHE)
 #   x vCPUs (1, 2) x ipa_bits (40, 48, 52) x RAM (128, 1024 MiB),
@@ -20,6 +20,9 @@ cell() {
 # Refusals of what a host lacks (52-bit IPA, non-VHE guest hypervisors),
 # inside a guest hypervisor: its cell ID for nb.cells is l1-refusals.
 case ",$cells," in ,,|*,l1-refusals,*) matrix_l1_refusals ;; esac
+# Refusals: RAM beyond the IPA size.
+cell plain 1 32 3072
+cell vhe 1 33 8192
 for mode in plain vhe e2h0; do
 	for v in 1 2; do
 		for ipa in 40 48 52; do
@@ -29,7 +32,4 @@ for mode in plain vhe e2h0; do
 		done
 	done
 done
-# Refusals: RAM beyond the IPA size.
-cell plain 1 32 3072
-cell vhe 1 33 8192
 echo "MATRIX-DONE"
