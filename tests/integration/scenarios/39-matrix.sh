@@ -27,4 +27,4 @@ expect pass vhe 1 52 1024
 matrix_l1_refusals
 [ "$cell_result" = refused ] || { cat /tmp/o /tmp/e; exit 1; }
 grep -q '^MATRIX|vhe@L1-1-52-128|refused|.*ipa_bits: 52 bits need FEAT_LPA2 on the host (this host.s KVM gives at most 48 bits)' /tmp/l1cells
-grep -q '^MATRIX|e2h0@L1-1-40-128|refused|nestbox: machine-config.el2_e2h0: non-VHE guest hypervisors are not offered (KVM_CAP_ARM_EL2_E2H0 is 0)' /tmp/l1cells
+grep -q '^MATRIX|e2h0@L1-1-40-128|refused|.*machine-config.el2_e2h0: non-VHE guest hypervisors are not offered (KVM_CAP_ARM_EL2_E2H0 is 0)' /tmp/l1cells
