@@ -1,11 +1,14 @@
 # timeout: 6000
-# opt-in: an L3 inside a guest hypervisor inside a guest hypervisor takes about an hour under the emulated host
+# opt-in: a guest hypervisor inside a guest hypervisor boots for far longer than the whole suite under the emulated host
 # Recursive nesting: L1 (vEL2, kernel with kvm-arm.mode=nested) gets FEAT_NV2
 # from nestbox, so its KVM offers EL2 guests; inside it the same nestbox
 # launches L2 as a guest hypervisor, which boots at EL2, brings up its own
 # KVM and launches an L3 microVM with the same nestbox (l1-nest.sh). The
-# console shows each level's lines as they come, and L2's progress (its
-# exits in L1's KVM) every minute.
+# console shows each level's lines as they come, and what L2 does (from
+# L1's KVM tracepoints) every 2 minutes. L1 runs with arm64.nolva: with the
+# kernel's 52-bit VA (FEAT_LPA2) tables, the emulated host's KVM cannot
+# translate L1's VNCR page for L2 and L2 faults in its first instructions
+# (docs/recursive-nesting.md).
 . /scenarios/live.inc
 # The emulated host's KVM traces what it does with its guests' VNCR page
 # faults (data aborts with EC 0x25: the exits, the exceptions it injects
