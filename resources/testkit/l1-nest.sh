@@ -36,7 +36,7 @@ grep ' [tT] ' /proc/kallsyms | cut -d' ' -f1,3 >/tmp/ksyms
 symbols() { # FILE of "COUNT PC REST" lines: REST and PC's symbol, one line each
 	awk 'NR == FNR { n++; c[n] = $1; pc[n] = $2; $1 = ""; $2 = ""; r[n] = $0; next }
 		{ for (i = 1; i <= n; i++) if ($1 "" <= pc[i] "" && $1 "" > best[i] "") { best[i] = $1; sym[i] = $2 } }
-		END { for (i = 1; i <= n; i++) printf "%s%s x%s%s %s", (i > 1 ? "; " : ""), "", c[i], r[i], (sym[i] == "" ? pc[i] : sym[i]); print "" }' \
+		END { for (i = 1; i <= n; i++) printf "%s x%s%s %s", (i > 1 ? "; " : ""), c[i], r[i], (sym[i] == "" ? pc[i] : sym[i]); print "" }' \
 		"$1" /tmp/ksyms
 }
 first_events() { # the events before L2's first exception at a vector near 0
